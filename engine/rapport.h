@@ -1,0 +1,302 @@
+/*
+ * rapport.h - the rapport engine's one public header.
+ *
+ * rapport rehearses professional conversations with scripted personas.
+ * The engine is a pipeline, one module per stage:
+ *
+ *   learner's line -> normalise (text.c) -> recognise intents (intent.c,
+ *   over patterns compiled by pattern.c) -> dialogue policy (dialogue.c)
+ *   -> reply
+ *
+ * Personas are YAML files loaded by persona.c into an immutable
+ * rp_persona; every conversation is an rp_session holding all of its
+ * state.  The library does no terminal I/O, keeps no global state, never
+ * prints, and reports every problem in a persona file as a positioned
+ * diagnostic (rp_diag).
+ *
+ * CONVENTIONS.  Types are opaque unless their fields are listed here.
+ * Every rp_X_new / rp_X_load has an rp_X_free, and rp_X_free(NULL) does
+ * nothing.  Actions return 0 or a negative RP_E* code; constructors return
+ * a pointer or NULL; predicates return bool.  Strings returned by accessor
+ * functions are owned by the object they came from and live as long as
+ * it does (or, for an rp_turn, until the session's next turn); callers
+ * never free them.  A loaded persona is immutable and may be shared by any
+ * number of sessions, also across threads; a session is used by one
+ * thread at a time.
+ */
+#ifndef RAPPORT_H
+#define RAPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RP_VERSION "0.1.0"
+
+/* Return codes of actions. */
+enum {
+    RP_OK = 0,
+    RP_EINVAL = -1, /* a bad argument */
+    RP_EIO = -2,    /* a file could not be read or written */
+    RP_EPARSE = -3, /* input had errors; see the diagnostics */
+    RP_EENDED = -4, /* the conversation has already ended */
+    RP_ELIMIT = -5, /* a documented limit was exceeded */
+    RP_ENOTFOUND = -6,
+};
+
+/* A short English description of an RP_E* code. */
+const char *rp_strerror(int code);
+
+/* ------------------------------------------------------------------ */
+/* Diagnostics                                                         */
+/* ------------------------------------------------------------------ */
+
+/* Severity ladder, mildest first (mandoc's): the exit status of a tool
+ * that reports diagnostics is the worst level seen. */
+typedef enum rp_level {
+    RP_LEVEL_NOTE = 0,
+    RP_LEVEL_WARNING = 1,
+    RP_LEVEL_ERROR = 2,
+} rp_level;
+
+/* One problem, positioned.  line and col are 1-based (col counts bytes);
+ * 0 means unknown (a whole-file problem).  code is a stable identifier
+ * from the catalogue (rp_diag_catalogue), such as "unknown-key". */
+typedef struct rp_diag {
+    const char *file;
+    int line, col;
+    rp_level level;
+    const char *code;
+    const char *message;
+} rp_diag;
+
+/* A list of diagnostics, in the order found.  The list owns its strings. */
+typedef struct rp_diags rp_diags;
+
+rp_diags *rp_diags_new(void);
+void rp_diags_free(rp_diags *d);
+size_t rp_diags_count(const rp_diags *d);
+/* The i-th diagnostic (i < count); owned by d. */
+const rp_diag *rp_diags_get(const rp_diags *d, size_t i);
+/* The worst level in the list, or -1 when it is empty. */
+int rp_diags_worst(const rp_diags *d);
+/* Count of diagnostics at exactly this level. */
+size_t rp_diags_count_level(const rp_diags *d, rp_level level);
+/* Sort by file, line, column (stable), as a linter prints them. */
+void rp_diags_sort(rp_diags *d);
+/* Add a diagnostic (used by tools that check beyond loading). */
+void rp_diags_add(rp_diags *d, const char *file, int line, int col,
+                  rp_level level, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+/* "error", "warning" or "note". */
+const char *rp_level_name(rp_level level);
+
+/* Render d as "file:line:col: level: message [code]", then, when
+ * source_line is not NULL, the source line and a caret under the column.
+ * Control characters in the source line are shown as '?'.  Returns a
+ * string the caller frees with free(). */
+char *rp_diag_render(const rp_diag *d, const char *source_line);
+
+/* The catalogue of diagnostic codes: entry i (until code == NULL). */
+typedef struct rp_diag_code {
+    const char *code;
+    rp_level level;
+    const char *summary;
+} rp_diag_code;
+const rp_diag_code *rp_diag_catalogue(void);
+
+/* ------------------------------------------------------------------ */
+/* Personas                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct rp_persona rp_persona;
+
+enum {
+    RP_LOAD_NOJIT = 1 << 0, /* do not JIT-compile patterns */
+};
+
+/* Options for loading; a zeroed struct gives the defaults. */
+typedef struct rp_load_options {
+    /* Includes may only name files inside this directory (after
+     * resolving symlinks).  NULL: the directory of the persona file. */
+    const char *root;
+    unsigned flags; /* RP_LOAD_* */
+} rp_load_options;
+
+/* Load the persona file at path.  Every problem found is added to diags
+ * (which may be NULL).  Returns NULL when there was any error; warnings
+ * alone do not stop loading.  opts may be NULL.  Free with
+ * rp_persona_free.  Loading reads at most RP_MAX_FILE_SIZE bytes per file
+ * and bounds nesting, aliases, includes and rule counts (rp_limits). */
+rp_persona *rp_persona_load(const char *path, const rp_load_options *opts,
+                            rp_diags *diags);
+/* The same from a string (name is used in diagnostics; includes resolve
+ * against opts->root, or are refused when it is NULL). */
+rp_persona *rp_persona_load_string(const char *name, const char *yaml,
+                                   size_t len, const rp_load_options *opts,
+                                   rp_diags *diags);
+void rp_persona_free(rp_persona *p);
+
+const char *rp_persona_id(const rp_persona *p);
+const char *rp_persona_name(const rp_persona *p);    /* "Dana Whitfield" */
+const char *rp_persona_summary(const rp_persona *p); /* one line */
+int rp_persona_difficulty(const rp_persona *p);      /* 1 (easy) to 5 */
+const char *rp_persona_path(const rp_persona *p);    /* file it came from */
+/* The brief the learner sees before the first turn. */
+const char *rp_persona_role(const rp_persona *p);
+const char *rp_persona_organisation(const rp_persona *p);
+const char *rp_persona_scene(const rp_persona *p);
+size_t rp_persona_fact_count(const rp_persona *p);
+const char *rp_persona_fact(const rp_persona *p, size_t i);
+/* Counts, for listings and tests. */
+size_t rp_persona_stage_count(const rp_persona *p);
+const char *rp_persona_stage_name(const rp_persona *p, size_t i);
+size_t rp_persona_rule_count(const rp_persona *p);
+/* Upper-case output (the 1966 DOCTOR style), from the persona's settings. */
+bool rp_persona_upper_case(const rp_persona *p);
+
+/* Documented limits (issue: reliability).  See personas/README.md. */
+typedef struct rp_limits {
+    size_t max_file_size;   /* bytes per persona file */
+    size_t max_depth;       /* YAML nesting depth */
+    size_t max_aliases;     /* YAML aliases per file */
+    size_t max_includes;    /* files per persona, all includes counted */
+    size_t max_rules;       /* rules per persona */
+    size_t max_input;       /* bytes of a learner's line that are read */
+    uint32_t match_limit;   /* PCRE2 match limit per pattern */
+    uint32_t depth_limit;   /* PCRE2 depth limit */
+    uint32_t heap_limit_kb; /* PCRE2 heap limit, KiB */
+} rp_limits;
+const rp_limits *rp_limits_get(void);
+
+/* ------------------------------------------------------------------ */
+/* Sessions                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct rp_session rp_session;
+typedef struct rp_turn rp_turn;
+
+/* Start a conversation.  The same persona, seed and inputs give the same
+ * transcript byte for byte.  The persona must outlive the session. */
+rp_session *rp_session_new(const rp_persona *p, uint64_t seed);
+void rp_session_free(rp_session *s);
+
+/* The persona's opening line (said before the learner's first turn);
+ * may be "" when the persona waits for the learner. */
+const char *rp_session_opening(const rp_session *s);
+
+/* Take one learner line (any bytes; len may be 0) and produce the
+ * persona's reply.  On success *out points to the turn, owned by the
+ * session and valid until the next call of rp_session_turn,
+ * rp_session_restart or rp_session_free.  Returns RP_EENDED after the
+ * conversation ended. */
+int rp_session_turn(rp_session *s, const char *line, size_t len,
+                    const rp_turn **out);
+
+/* Forget everything and start again with the same persona and seed. */
+void rp_session_restart(rp_session *s);
+
+/* Move the session onto another (for example re-loaded) persona,
+ * keeping the turn count, the current stage, meters and variables that
+ * exist in the new persona, reply cursors of rules with the same id.
+ * Returns 0, or RP_ENOTFOUND when the current stage no longer exists (the
+ * session then continues in the new persona's start stage). */
+int rp_session_rebind(rp_session *s, const rp_persona *p);
+
+/* Record a trace of each turn (rules considered, meter changes, intent
+ * hits), on by default; benchmarks turn it off. */
+void rp_session_set_trace(rp_session *s, bool on);
+
+bool rp_session_ended(const rp_session *s);
+/* The ending's id as the persona names it, or NULL while going. */
+const char *rp_session_ending(const rp_session *s);
+/* Its outcome: "rewarding", "neutral" or "cut-short"; NULL while going. */
+const char *rp_session_ending_outcome(const rp_session *s);
+const char *rp_session_stage(const rp_session *s);
+int rp_session_turn_count(const rp_session *s); /* learner turns so far */
+uint64_t rp_session_seed(const rp_session *s);
+const rp_persona *rp_session_persona(const rp_session *s);
+
+/* Meters: name, current value and range, by index (i < count). */
+size_t rp_session_meter_count(const rp_session *s);
+const char *rp_session_meter_name(const rp_session *s, size_t i);
+double rp_session_meter_value(const rp_session *s, size_t i);
+/* Look a meter or variable up by name; false when there is none.
+ * A variable's value is rendered as text ("true", "3", "career"). */
+bool rp_session_meter(const rp_session *s, const char *name, double *value);
+bool rp_session_var(const rp_session *s, const char *name, const char **value);
+
+/* ------------------------------------------------------------------ */
+/* Turns and traces                                                    */
+/* ------------------------------------------------------------------ */
+
+/* The persona's reply: several sentences possibly, UTF-8, no control
+ * characters other than '\n'. */
+const char *rp_turn_reply(const rp_turn *t);
+/* True when no rule understood the line and a fallback answered. */
+bool rp_turn_fallback(const rp_turn *t);
+/* The rule that answered (NULL for fallbacks and threshold-only turns),
+ * and where it is written. */
+const char *rp_turn_rule(const rp_turn *t);
+const char *rp_turn_rule_file(const rp_turn *t);
+int rp_turn_rule_line(const rp_turn *t);
+/* Scoring markers the rule carries ("brush_off", ...), comma-separated;
+ * "" when none. */
+const char *rp_turn_marks(const rp_turn *t);
+bool rp_turn_ended(const rp_turn *t);
+const char *rp_turn_stage(const rp_turn *t); /* stage after the turn */
+int rp_turn_number(const rp_turn *t);        /* 1-based */
+
+/* Trace of the turn, for `rapport chat --trace`, /why and tests. */
+const char *rp_turn_normalised(const rp_turn *t); /* the match text */
+
+typedef struct rp_intent_hit {
+    const char *intent;  /* intent id */
+    size_t start, end;   /* byte span in the learner's (sanitised) line */
+    bool negated;        /* a negator governs it ("not here to ask") */
+    const char *pattern; /* the pattern that matched */
+    const char *file;    /* where the pattern is written */
+    int line;
+} rp_intent_hit;
+size_t rp_turn_intent_count(const rp_turn *t);
+const rp_intent_hit *rp_turn_intent(const rp_turn *t, size_t i);
+/* The learner's line as the engine saw it (sanitised UTF-8): spans of
+ * intent hits index into this. */
+const char *rp_turn_input(const rp_turn *t);
+
+typedef enum rp_rule_verdict {
+    RP_RULE_FIRED,
+    RP_RULE_NO_TRIGGER, /* neither its intents nor its patterns matched */
+    RP_RULE_CONDITION,  /* triggered but a condition was false */
+    RP_RULE_EXHAUSTED,  /* once/max reached */
+    RP_RULE_LIMIT,      /* a PCRE2 limit was hit: treated as no match */
+} rp_rule_verdict;
+
+typedef struct rp_rule_trace {
+    const char *rule;
+    const char *file;
+    int line;
+    rp_rule_verdict verdict;
+    const char *detail; /* e.g. "if: meters.patience >= 5 is false" */
+} rp_rule_trace;
+size_t rp_turn_rule_trace_count(const rp_turn *t);
+const rp_rule_trace *rp_turn_rule_trace(const rp_turn *t, size_t i);
+
+typedef struct rp_meter_change {
+    const char *meter;
+    double before, after;
+    const char *cause; /* "drift", "rule ask-career", "threshold" */
+} rp_meter_change;
+size_t rp_turn_meter_change_count(const rp_turn *t);
+const rp_meter_change *rp_turn_meter_change(const rp_turn *t, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
