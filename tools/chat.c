@@ -1,0 +1,753 @@
+/*
+ * chat.c - `rapport chat`: a conversation with a persona.
+ *
+ * The learner reads the brief (who the persona is, the scene, what could
+ * have been researched), hears the persona's opening line, and then
+ * types; every line goes to rp_session_turn and the reply is printed,
+ * until the persona ends the conversation or the learner leaves.  Lines
+ * starting with '/' are commands to the program (/why, /restart, ...),
+ * not words to the persona.
+ *
+ * Two faces.  On a terminal (standard input and output both), lines are
+ * read with GNU readline: editing, a history kept across sessions, Tab
+ * completion of commands, Ctrl-C to clear the line and Ctrl-D to leave;
+ * replies are wrapped to the terminal's width under the persona's name
+ * in colour.  Otherwise no prompts, no colour and no readline: lines are
+ * read as bytes (NULs and invalid UTF-8 included; the engine copes with
+ * content) and a plain transcript is printed, "You: ..." then
+ * "Name: ...", so that a script or a test can hold a conversation
+ * through a pipe.  Everything from the persona or the learner is printed
+ * through the terminal sanitiser.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "tools.h"
+
+/* Lines read from a pipe are kept up to this many bytes and the rest
+ * dropped: far more than the engine reads (rp_limits.max_input), and a
+ * bound on memory when the input has no newlines at all. */
+#define CHAT_MAX_LINE (1u << 20)
+
+/* Entries kept in the history file, and the longest line worth keeping
+ * there. */
+#define CHAT_HISTORY_MAX      1000
+#define CHAT_HISTORY_MAX_LINE 4096
+
+/* Width passed to term_wrap when lines must not be wrapped. */
+#define CHAT_NO_WRAP 1000000
+
+static const char chat_usage[] =
+    "Usage: rapport chat [--seed N] [--trace] PERSONA\n"
+    "\n"
+    "Talk to a persona.  PERSONA is an id from 'rapport list' or the path\n"
+    "of a persona file.  Read the brief, then type what you would say and\n"
+    "press Enter; the persona answers until the conversation ends or you\n"
+    "leave.\n"
+    "\n"
+    "Options:\n"
+    "  --seed N    pick replies with seed N (default: one from the clock);\n"
+    "              the same seed and lines give the same conversation\n"
+    "  --trace     after every reply, show how the line was understood\n"
+    "  -h, --help  show this help and exit\n"
+    "\n"
+    "During the conversation:\n"
+    "  /brief      show the brief again\n"
+    "  /why        explain the persona's last reply\n"
+    "  /restart    start the conversation again\n"
+    "  /help       list these commands\n"
+    "  /quit       leave (so does Ctrl-D)\n"
+    "\n"
+    "On a terminal, lines can be edited and are remembered in\n"
+    "$XDG_STATE_HOME/rapport/history (~/.local/state/rapport/history);\n"
+    "Tab completes commands and Ctrl-C clears the line.  When standard\n"
+    "input is not a terminal, lines are read from it and a plain\n"
+    "transcript is printed: \"You: ...\", then the persona's reply.\n";
+
+/* One conversation. */
+struct chat {
+    const rp_persona *persona;
+    rp_session *session;
+    const rp_turn *last; /* the last turn, for /why; owned by session */
+    char *stage_before;  /* the stage the last turn started in */
+    bool tty;            /* readline, prompts, colour, wrapping */
+    bool trace;          /* print the trace after every turn */
+    char *history;       /* the history file, or NULL */
+};
+
+/* What a slash command asks the loop to do next. */
+enum chat_next { CHAT_CONTINUE, CHAT_QUIT };
+
+struct chat_command {
+    const char *name;
+    enum chat_next (*run)(struct chat *c);
+    const char *help;
+};
+
+static enum chat_next chat_cmd_brief(struct chat *c);
+static enum chat_next chat_cmd_help(struct chat *c);
+static enum chat_next chat_cmd_quit(struct chat *c);
+static enum chat_next chat_cmd_restart(struct chat *c);
+static enum chat_next chat_cmd_why(struct chat *c);
+
+/* The commands, in the order /help lists them. */
+static const struct chat_command chat_commands[] = {
+    {"/brief", chat_cmd_brief, "show the brief again"},
+    {"/help", chat_cmd_help, "list these commands"},
+    {"/quit", chat_cmd_quit, "leave the conversation (so does Ctrl-D)"},
+    {"/restart", chat_cmd_restart, "start the conversation again"},
+    {"/why", chat_cmd_why, "explain the persona's last reply"},
+    {NULL, NULL, NULL},
+};
+
+/* ------------------------------------------------------------------ */
+/* Output                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Print a note from the program (not the persona) on its own line, in
+ * brackets when it is a transcript line, dimmed on a terminal. */
+static void chat_note(const struct chat *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void chat_note(const struct chat *c, const char *fmt, ...)
+{
+    struct buf text = {0}, out = {0};
+    va_list ap;
+
+    va_start(ap, fmt);
+    buf_vprintf(&text, fmt, ap);
+    va_end(ap);
+    if (c->tty)
+        buf_puts(&out, term_sgr(stdout, TERM_DIM));
+    term_sanitise(&out, buf_str(&text), text.len, TERM_KEEP_NEWLINES);
+    if (c->tty)
+        buf_puts(&out, term_sgr(stdout, TERM_RESET));
+    buf_putc(&out, '\n');
+    fwrite(buf_str(&out), 1, out.len, stdout);
+    fflush(stdout);
+    buf_free(&text);
+    buf_free(&out);
+}
+
+/* Print a line the persona says.  On a terminal: the name in colour and
+ * the text wrapped under it, then a blank line to separate the turns;
+ * in a transcript: "Name: text" as it is. */
+static void chat_say(const struct chat *c, const char *text)
+{
+    const char *name = OR_EMPTY(rp_persona_name(c->persona));
+    struct buf out = {0};
+
+    if (text == NULL || text[0] == '\0')
+        text = "(silence)";
+    if (c->tty) {
+        size_t cols = term_strwidth(name) + 2;
+
+        buf_puts(&out, term_sgr(stdout, TERM_PERSONA));
+        term_sanitise(&out, name, strlen(name), 0);
+        buf_puts(&out, term_sgr(stdout, TERM_RESET));
+        buf_puts(&out, ": ");
+        term_wrap(&out, text, term_width(stdout), (int)cols, (int)cols);
+        buf_puts(&out, "\n\n");
+    } else {
+        term_sanitise(&out, name, strlen(name), 0);
+        buf_puts(&out, ": ");
+        term_sanitise(&out, text, strlen(text), TERM_KEEP_NEWLINES);
+        buf_putc(&out, '\n');
+    }
+    fwrite(buf_str(&out), 1, out.len, stdout);
+    fflush(stdout);
+    buf_free(&out);
+}
+
+/* Append a paragraph of the brief: wrapped on a terminal, on one line
+ * (but for its own newlines) in a transcript. */
+static void chat_paragraph(const struct chat *c, struct buf *out,
+                           const char *text, int col, int indent)
+{
+    int width = c->tty ? term_width(stdout) : CHAT_NO_WRAP;
+
+    term_wrap(out, text, width, col, indent);
+    buf_putc(out, '\n');
+}
+
+/* The brief: who the persona is, the scene, and the facts a prepared
+ * learner would know. */
+static void chat_brief(const struct chat *c)
+{
+    const rp_persona *p = c->persona;
+    const char *role = OR_EMPTY(rp_persona_role(p));
+    const char *org = OR_EMPTY(rp_persona_organisation(p));
+    const char *scene = OR_EMPTY(rp_persona_scene(p));
+    size_t nfacts = rp_persona_fact_count(p), i;
+    struct buf who = {0}, out = {0};
+
+    buf_puts(&who, OR_EMPTY(rp_persona_name(p)));
+    if (role[0] != '\0' && org[0] != '\0')
+        buf_printf(&who, ", %s at %s", role, org);
+    else if (role[0] != '\0' || org[0] != '\0')
+        buf_printf(&who, ", %s", role[0] != '\0' ? role : org);
+    if (c->tty)
+        buf_puts(&out, term_sgr(stdout, TERM_HEADING));
+    chat_paragraph(c, &out, buf_str(&who), 0, 2);
+    if (c->tty)
+        buf_puts(&out, term_sgr(stdout, TERM_RESET));
+    if (scene[0] != '\0') {
+        buf_putc(&out, '\n');
+        chat_paragraph(c, &out, scene, 0, 0);
+    }
+    if (nfacts > 0) {
+        buf_puts(&out, "\nThings you could have researched:\n");
+        for (i = 0; i < nfacts; i++) {
+            buf_puts(&out, "  - ");
+            chat_paragraph(c, &out, OR_EMPTY(rp_persona_fact(p, i)), 4, 4);
+        }
+    }
+    buf_putc(&out, '\n');
+    if (c->tty) {
+        struct buf hint = {0};
+
+        buf_printf(&hint,
+                   "Type what you would say and press Enter. /help lists "
+                   "the commands; Ctrl-D leaves. (Seed %llu.)",
+                   (unsigned long long)rp_session_seed(c->session));
+        buf_puts(&out, term_sgr(stdout, TERM_DIM));
+        chat_paragraph(c, &out, buf_str(&hint), 0, 0);
+        buf_puts(&out, term_sgr(stdout, TERM_RESET));
+        buf_putc(&out, '\n');
+        buf_free(&hint);
+    }
+    fwrite(buf_str(&out), 1, out.len, stdout);
+    fflush(stdout);
+    buf_free(&who);
+    buf_free(&out);
+}
+
+static void chat_opening(const struct chat *c)
+{
+    const char *opening = rp_session_opening(c->session);
+
+    if (opening != NULL && opening[0] != '\0')
+        chat_say(c, opening);
+}
+
+static void chat_trace(const struct chat *c)
+{
+    if (c->tty)
+        fputs(term_sgr(stdout, TERM_DIM), stdout);
+    trace_print(stdout, c->last, c->stage_before);
+    if (c->tty) {
+        fputs(term_sgr(stdout, TERM_RESET), stdout);
+        fputc('\n', stdout);
+    }
+    fflush(stdout);
+}
+
+/* ------------------------------------------------------------------ */
+/* Slash commands                                                      */
+/* ------------------------------------------------------------------ */
+
+static enum chat_next chat_cmd_help(struct chat *c)
+{
+    struct buf out = {0};
+    size_t i;
+
+    buf_puts(&out, "Commands (Tab completes them; a unique start is "
+                   "enough):\n");
+    for (i = 0; chat_commands[i].name != NULL; i++)
+        buf_printf(&out, "  %-10s %s\n", chat_commands[i].name,
+                   chat_commands[i].help);
+    buf_puts(&out, "Anything else you type is said to the persona.\n");
+    if (c->tty)
+        buf_putc(&out, '\n');
+    fwrite(buf_str(&out), 1, out.len, stdout);
+    fflush(stdout);
+    buf_free(&out);
+    return CHAT_CONTINUE;
+}
+
+static enum chat_next chat_cmd_brief(struct chat *c)
+{
+    chat_brief(c);
+    return CHAT_CONTINUE;
+}
+
+static enum chat_next chat_cmd_why(struct chat *c)
+{
+    if (c->last == NULL)
+        chat_note(c, "[nothing to explain yet: /why explains the persona's "
+                     "last reply]");
+    else
+        chat_trace(c);
+    return CHAT_CONTINUE;
+}
+
+static enum chat_next chat_cmd_restart(struct chat *c)
+{
+    rp_session_restart(c->session);
+    c->last = NULL; /* the turn died with the restart */
+    free(c->stage_before);
+    c->stage_before = NULL;
+    chat_note(c, "[conversation restarted]");
+    if (c->tty)
+        fputc('\n', stdout);
+    chat_opening(c);
+    return CHAT_CONTINUE;
+}
+
+static enum chat_next chat_cmd_quit(struct chat *c)
+{
+    (void)c;
+    return CHAT_QUIT;
+}
+
+/* Run the command in line (which starts with '/'): its name or a
+ * unique start of it; anything after the name is ignored. */
+static enum chat_next chat_command(struct chat *c, const char *line, size_t len)
+{
+    const struct chat_command *found = NULL;
+    size_t n = 0, i, matches = 0;
+
+    while (n < len && line[n] != ' ' && line[n] != '\t')
+        n++;
+    for (i = 0; chat_commands[i].name != NULL; i++) {
+        const char *name = chat_commands[i].name;
+
+        if (strlen(name) == n && memcmp(name, line, n) == 0) {
+            found = &chat_commands[i];
+            matches = 1;
+            break;
+        }
+        if (n > 1 && strlen(name) > n && memcmp(name, line, n) == 0) {
+            found = &chat_commands[i];
+            matches++;
+        }
+    }
+    if (matches == 1)
+        return found->run(c);
+    /* line may hold anything: the note sanitises it. */
+    chat_note(c, "[%s command '%.*s'; /help lists the commands]",
+              matches > 1 ? "ambiguous" : "unknown", (int)(n > 60 ? 60 : n),
+              line);
+    if (c->tty)
+        fputc('\n', stdout);
+    return CHAT_CONTINUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading lines                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Read one line from a non-terminal standard input into line, without
+ * its "\n" or "\r\n"; NUL bytes are kept.  Returns 1, or 0 at the end of
+ * the input. */
+static int chat_read_pipe(struct buf *line)
+{
+    size_t dropped = 0;
+    bool any = false;
+    int ch;
+
+    buf_clear(line);
+    buf_reserve(line, 0);
+    while ((ch = getc(stdin)) != EOF) {
+        any = true;
+        if (ch == '\n')
+            break;
+        if (line->len < CHAT_MAX_LINE)
+            buf_putc(line, ch);
+        else
+            dropped++;
+    }
+    if (!any) {
+        if (ferror(stdin))
+            msg_error("chat", "cannot read standard input: %s",
+                      strerror(errno));
+        return 0;
+    }
+    if (line->len > 0 && line->ptr[line->len - 1] == '\r')
+        line->ptr[--line->len] = '\0';
+    if (dropped > 0)
+        msg_error("chat", "a line of %zu bytes was cut to the first %u",
+                  line->len + dropped, CHAT_MAX_LINE);
+    return 1;
+}
+
+/* The prompt: "you> ", in colour when the terminal takes it.  The
+ * escape sequences sit between RL_PROMPT_START_IGNORE and
+ * RL_PROMPT_END_IGNORE so that readline knows they take no room. */
+static void chat_prompt(struct buf *out)
+{
+    const char *on = term_sgr(stdout, TERM_LEARNER);
+
+    if (on[0] != '\0')
+        buf_printf(out, "%c%s%c", RL_PROMPT_START_IGNORE, on,
+                   RL_PROMPT_END_IGNORE);
+    buf_puts(out, "you>");
+    if (on[0] != '\0')
+        buf_printf(out, "%c%s%c", RL_PROMPT_START_IGNORE,
+                   term_sgr(stdout, TERM_RESET), RL_PROMPT_END_IGNORE);
+    buf_putc(out, ' ');
+}
+
+/* Read one line with readline into line.  Returns 1, or 0 when the
+ * learner pressed Ctrl-D on an empty line. */
+static int chat_read_tty(struct chat *c, struct buf *line)
+{
+    struct buf prompt = {0};
+    char *text;
+
+    chat_prompt(&prompt);
+    text = readline(buf_str(&prompt));
+    buf_free(&prompt);
+    buf_clear(line);
+    if (text == NULL)
+        return 0;
+    buf_puts(line, text);
+    if (text[0] != '\0' && strlen(text) <= CHAT_HISTORY_MAX_LINE) {
+        HIST_ENTRY *prev = history_get(history_base + history_length - 1);
+
+        if (prev == NULL || strcmp(prev->line, text) != 0) {
+            add_history(text);
+            if (c->history != NULL)
+                append_history(1, c->history);
+        }
+    }
+    free(text);
+    return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Readline setup                                                      */
+/* ------------------------------------------------------------------ */
+
+/* Generator for rl_completion_matches: the commands starting with
+ * text.  Readline's interface keeps the position between calls in
+ * statics (state is 0 on the first call). */
+static char *chat_complete_command(const char *text, int state)
+{
+    static size_t next, len;
+
+    if (state == 0) {
+        next = 0;
+        len = strlen(text);
+    }
+    while (chat_commands[next].name != NULL) {
+        const char *name = chat_commands[next++].name;
+
+        if (strncmp(name, text, len) == 0)
+            return mem_strdup(name); /* readline frees it */
+    }
+    return NULL;
+}
+
+/* Tab completes a command at the start of the line, and nothing else
+ * (readline would otherwise offer file names). */
+static char **chat_complete(const char *text, int start, int end)
+{
+    int i;
+
+    (void)end;
+    rl_attempted_completion_over = 1;
+    for (i = 0; i < start; i++)
+        if (rl_line_buffer[i] != ' ')
+            return NULL;
+    if (text[0] != '/')
+        return NULL;
+    return rl_completion_matches(text, chat_complete_command);
+}
+
+/* Ctrl-C clears the line being typed.  Readline catches SIGINT itself
+ * (rl_catch_signals is left at its default): it frees the line's state,
+ * restores the terminal and re-raises the signal, which reaches this
+ * handler from ordinary code with RL_STATE_SIGHANDLER set; only then is
+ * it safe to call readline here.  Delivered at any other moment (while
+ * the engine answers), the signal is ignored. */
+static void chat_on_sigint(int sig)
+{
+    (void)sig;
+    if (!RL_ISSTATE(RL_STATE_SIGHANDLER))
+        return;
+    rl_replace_line("", 0);
+    rl_crlf();
+    rl_on_new_line();
+    rl_redisplay();
+}
+
+/* Create path and its parents as directories (mode 0700). */
+static int chat_mkdirs(char *path)
+{
+    char *p;
+
+    for (p = path + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+            *p = '/';
+            return -1;
+        }
+        *p = '/';
+    }
+    return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* The history file, $XDG_STATE_HOME/rapport/history or
+ * ~/.local/state/rapport/history (the XDG base directory spec ignores
+ * relative paths), with its directory created; NULL when there is no
+ * place for it.  History is a convenience: failures are silent. */
+static char *chat_history_path(void)
+{
+    const char *state = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    struct buf path = {0};
+
+    if (state != NULL && state[0] == '/') {
+        buf_puts(&path, state);
+    } else if (home != NULL && home[0] == '/') {
+        buf_puts(&path, home);
+        buf_puts(&path, "/.local/state");
+    } else {
+        return NULL;
+    }
+    buf_puts(&path, "/rapport");
+    if (chat_mkdirs(path.ptr) != 0) {
+        buf_free(&path);
+        return NULL;
+    }
+    buf_puts(&path, "/history");
+    return buf_detach(&path);
+}
+
+static void chat_readline_init(struct chat *c, struct sigaction *old_int)
+{
+    struct sigaction sa;
+
+    rl_readline_name = "rapport"; /* for $if rapport in ~/.inputrc */
+    rl_change_environment = 0;    /* leave $COLUMNS and $LINES alone */
+    rl_attempted_completion_function = chat_complete;
+    using_history();
+    stifle_history(CHAT_HISTORY_MAX);
+    c->history = chat_history_path();
+    if (c->history != NULL && read_history(c->history) != 0 &&
+        write_history(c->history) != 0) {
+        free(c->history); /* cannot be read or created: do without */
+        c->history = NULL;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = chat_on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, old_int);
+}
+
+static void chat_readline_done(struct chat *c, const struct sigaction *old_int)
+{
+    sigaction(SIGINT, old_int, NULL);
+    if (c->history != NULL)
+        history_truncate_file(c->history, CHAT_HISTORY_MAX);
+    clear_history();
+    free(c->history);
+    c->history = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The conversation                                                    */
+/* ------------------------------------------------------------------ */
+
+static bool chat_blank(const struct buf *line)
+{
+    size_t i;
+
+    for (i = 0; i < line->len; i++)
+        if (line->ptr[i] != ' ' && line->ptr[i] != '\t')
+            return false;
+    return true;
+}
+
+/* Say line to the persona and print the reply.  Returns 0 to go on, 1
+ * when the conversation ended, or an exit status (> 1) on failure. */
+static int chat_turn(struct chat *c, const char *line, size_t len)
+{
+    const rp_turn *t;
+    int rc;
+
+    if (!c->tty) {
+        struct buf echo = {0};
+
+        buf_puts(&echo, "You: ");
+        term_sanitise(&echo, line, len, 0);
+        buf_putc(&echo, '\n');
+        fwrite(buf_str(&echo), 1, echo.len, stdout);
+        buf_free(&echo);
+    }
+    free(c->stage_before);
+    c->stage_before = mem_strdup(OR_EMPTY(rp_session_stage(c->session)));
+    rc = rp_session_turn(c->session, line, len, &t);
+    if (rc == RP_EENDED)
+        return 1;
+    if (rc < 0) {
+        msg_error("chat", "the engine could not answer: %s", rp_strerror(rc));
+        return STATUS_INTERNAL;
+    }
+    c->last = t;
+    chat_say(c, rp_turn_reply(t));
+    if (c->trace)
+        chat_trace(c);
+    return rp_turn_ended(t) || rp_session_ended(c->session) ? 1 : 0;
+}
+
+/* Read and answer lines until the conversation ends. */
+static int chat_loop(struct chat *c)
+{
+    struct buf line = {0};
+    int status = STATUS_OK;
+
+    for (;;) {
+        size_t skip = 0;
+        int rc;
+
+        if (!(c->tty ? chat_read_tty(c, &line) : chat_read_pipe(&line))) {
+            /* (readline has ended the prompt's line itself) */
+            chat_note(c, "[conversation ended by the learner]");
+            break;
+        }
+        if (chat_blank(&line))
+            continue;
+        while (line.ptr[skip] == ' ' || line.ptr[skip] == '\t')
+            skip++;
+        if (line.ptr[skip] == '/') {
+            if (chat_command(c, line.ptr + skip, line.len - skip) ==
+                CHAT_QUIT) {
+                chat_note(c, "[conversation ended by the learner]");
+                break;
+            }
+            continue;
+        }
+        rc = chat_turn(c, line.ptr, line.len);
+        if (rc == 1) {
+            chat_note(c, "[conversation ended: %s]",
+                      OR_EMPTY(rp_session_ending(c->session)));
+            break;
+        }
+        if (rc > 1) {
+            status = rc;
+            break;
+        }
+    }
+    buf_free(&line);
+    return status;
+}
+
+/* A seed for when none was given: different every run. */
+static uint64_t chat_clock_seed(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+           ((uint64_t)getpid() << 32);
+}
+
+int chat_run(const rp_persona *p, uint64_t seed, bool seed_given, bool trace)
+{
+    struct chat c = {0};
+    struct sigaction old_int;
+    int status;
+
+    c.persona = p;
+    c.trace = trace;
+    c.tty = term_isatty(stdin) && term_isatty(stdout);
+    c.session = rp_session_new(p, seed_given ? seed : chat_clock_seed());
+    if (c.session == NULL) {
+        msg_error("chat", "the engine could not start a conversation");
+        return STATUS_INTERNAL;
+    }
+    if (trace)
+        chat_note(&c, "[trace] seed %llu",
+                  (unsigned long long)rp_session_seed(c.session));
+    chat_brief(&c);
+    chat_opening(&c);
+    if (c.tty) {
+        chat_readline_init(&c, &old_int);
+        status = chat_loop(&c);
+        chat_readline_done(&c, &old_int);
+    } else {
+        status = chat_loop(&c);
+    }
+    free(c.stage_before);
+    rp_session_free(c.session);
+    return status;
+}
+
+/* Parse a seed: decimal digits only, no sign, within 64 bits. */
+static bool chat_parse_seed(const char *s, uint64_t *seed)
+{
+    unsigned long long v;
+    char *end;
+
+    if (s[0] < '0' || s[0] > '9')
+        return false;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return false;
+    *seed = v;
+    return true;
+}
+
+int cmd_chat(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"seed", required_argument, NULL, 's'},
+        {"trace", no_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    uint64_t seed = 0;
+    bool seed_given = false, trace = false;
+    rp_persona *p;
+    int c, status;
+
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (!chat_parse_seed(optarg, &seed))
+                return msg_usage("chat",
+                                 "--seed takes a whole number from 0 to "
+                                 "18446744073709551615, not '%s'",
+                                 optarg);
+            seed_given = true;
+            break;
+        case 't':
+            trace = true;
+            break;
+        case 'h':
+            fputs(chat_usage, stdout);
+            return STATUS_OK;
+        default:
+            return msg_getopt("chat", c, argv);
+        }
+    }
+    if (optind == argc)
+        return msg_usage("chat", "which persona? Name one from 'rapport "
+                                 "list', or the path of a persona file");
+    if (argc - optind > 1)
+        return msg_usage("chat", "one persona at a time (unexpected '%s')",
+                         argv[optind + 1]);
+
+    p = personas_open("chat", argv[optind]);
+    if (p == NULL)
+        return STATUS_INPUT;
+    status = chat_run(p, seed, seed_given, trace);
+    rp_persona_free(p);
+    return status;
+}

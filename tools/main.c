@@ -1,0 +1,148 @@
+/*
+ * main.c - the `rapport` program: options, commands, exit status.
+ *
+ * rapport lets students rehearse networking conversations with scripted
+ * personas.  This file reads the global options, finds the subcommand in
+ * the dispatch table and runs it; each subcommand lives in its own file
+ * (chat.c, list.c, lint.c; pick.c when no command is given).  The exit
+ * statuses are documented in the usage text below and in tools.h.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+
+#include "tools.h"
+
+static const char main_usage[] =
+    "Usage: rapport [--personas DIR] [COMMAND [ARGS]]\n"
+    "\n"
+    "Rehearse networking conversations with scripted personas.  With no\n"
+    "command, choose a persona from a list and talk to them.\n"
+    "\n"
+    "Commands:\n"
+    "  chat [--seed N] [--trace] PERSONA  talk to a persona\n"
+    "  list [--json]                      list the personas, easiest first\n"
+    "  lint [-v] [FILE|DIR|ID...]         check persona files\n"
+    "  help [COMMAND]                     show this help, or a command's\n"
+    "\n"
+    "Options:\n"
+    "  --personas DIR  look for personas in DIR first\n"
+    "  -h, --help      show this help and exit\n"
+    "  --version       show the version and exit\n"
+    "\n"
+    "A PERSONA is the path of a persona file (it contains '/' or ends in\n"
+    "'.yaml'), or an id looked up as ID.yaml in --personas DIR, then the\n"
+    "directories in $RAPPORT_PERSONAS (separated by ':'), ./personas and\n"
+    "the installed " RAPPORT_DATADIR "/personas.\n"
+    "\n"
+    "Environment:\n"
+    "  RAPPORT_PERSONAS  directories to look for personas in\n"
+    "  NO_COLOR          when set and not empty, never use colour\n"
+    "  COLUMNS           the width to wrap text to on a terminal\n"
+    "  XDG_STATE_HOME    where the chat history is kept (rapport/history)\n"
+    "  RAPPORT_NOJIT     when set, do not JIT-compile patterns (valgrind)\n"
+    "\n"
+    "Exit status:\n"
+    "  0   success\n"
+    "  1   lint found warnings but no errors\n"
+    "  2   errors in the input: a persona that does not load, a file or\n"
+    "      persona that cannot be found or read\n"
+    "  64  the command line was wrong\n"
+    "  70  internal error: out of memory, output that cannot be written\n";
+
+static int main_help(int argc, char **argv);
+
+/* The subcommands. */
+static const struct main_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} main_commands[] = {
+    {"chat", cmd_chat}, {"help", main_help}, {"lint", cmd_lint},
+    {"list", cmd_list}, {NULL, NULL},
+};
+
+static const struct main_command *main_find(const char *name)
+{
+    size_t i;
+
+    for (i = 0; main_commands[i].name != NULL; i++)
+        if (strcmp(main_commands[i].name, name) == 0)
+            return &main_commands[i];
+    return NULL;
+}
+
+/* `rapport help [COMMAND]`: the usage, or the command's own help. */
+static int main_help(int argc, char **argv)
+{
+    const struct main_command *cmd;
+    char help[] = "--help";
+    char *args[3];
+
+    if (argc > 2)
+        return msg_usage(NULL, "help takes one command at a time");
+    if (argc < 2 || strcmp(argv[1], "help") == 0 ||
+        strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(main_usage, stdout);
+        return STATUS_OK;
+    }
+    cmd = main_find(argv[1]);
+    if (cmd == NULL)
+        return msg_usage(NULL, "no command called '%s'", argv[1]);
+    args[0] = argv[1];
+    args[1] = help;
+    args[2] = NULL;
+    return cmd->run(2, args);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"personas", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const struct main_command *cmd;
+    int c, status;
+
+    term_init();
+    opterr = 0;
+    /* '+': options end at the command, whose options are its own. */
+    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            personas_set_dir(optarg);
+            break;
+        case 'h':
+            fputs(main_usage, stdout);
+            return STATUS_OK;
+        case 'V':
+            printf("rapport %s\n", RP_VERSION);
+            return STATUS_OK;
+        default:
+            return msg_getopt(NULL, c, argv);
+        }
+    }
+    status = personas_check_dir();
+    if (status != 0)
+        return status;
+
+    if (optind == argc) {
+        status = cmd_pick(0, argv + optind);
+    } else if ((cmd = main_find(argv[optind])) != NULL) {
+        status = cmd->run(argc - optind, argv + optind);
+    } else {
+        return msg_usage(NULL,
+                         "unknown command '%s' (the commands are "
+                         "chat, list, lint and help)",
+                         argv[optind]);
+    }
+
+    /* A full disk or a closed pipe must not pass for success. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        msg_error(NULL, "cannot write the output: %s", strerror(errno));
+        if (status == STATUS_OK)
+            status = STATUS_INTERNAL;
+    }
+    return status;
+}
