@@ -25,8 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libstemmer.h>
+#include <math.h>
+
 #include "intent.h"
 #include "persona.h"
+#include "score.h"
 #include "text.h"
 #include "util.h"
 
@@ -59,6 +63,7 @@ struct rp_turn {
     size_t capdetail;
     rp_meter_change *changes;
     size_t nchanges, capchanges;
+    rp_score *score;
     const rp_session *s;
 };
 
@@ -91,6 +96,14 @@ struct rp_session {
     pcre2_match_context *mctx;
     rp_turn t;
     rp_buf scratch;
+    /* scoring */
+    struct sb_stemmer *stemmer;
+    rp_text ptext; /* a persona line, for its stems */
+    char **pstems; /* content stems of each persona line, [0] opening */
+    size_t npstems, cappstems;
+    size_t plast_words;   /* words in the persona's last line */
+    rp_turn_record *hist; /* every turn so far */
+    size_t nhist, caphist;
 };
 
 /* ------------------------------------------------------------------ */
@@ -98,6 +111,35 @@ struct rp_session {
 /* ------------------------------------------------------------------ */
 
 static void choose_opening(rp_session *s);
+static void score_current(rp_session *s, int turn, bool closing);
+static void record_turn(rp_session *s, bool closing);
+
+static void clear_history(rp_session *s)
+{
+    for (size_t i = 0; i < s->npstems; i++)
+        free(s->pstems[i]);
+    s->npstems = 0;
+    for (size_t i = 0; i < s->nhist; i++) {
+        free(s->hist[i].user);
+        free(s->hist[i].persona);
+        free(s->hist[i].rule);
+        rp_score_free(s->hist[i].score);
+    }
+    s->nhist = 0;
+    s->plast_words = 0;
+}
+
+/* Remember the content stems of a persona line, for follow-ups. */
+static void add_persona_line(rp_session *s, const char *line)
+{
+    rp_text_set(&s->ptext, line, strlen(line), s->p->norm_flags);
+    rp_text_stem(&s->ptext, s->stemmer);
+    rp_buf_clear(&s->scratch);
+    rp_score_content_stems(s->p, &s->ptext, &s->scratch);
+    RP_GROW(s->pstems, s->cappstems, s->npstems + 1);
+    s->pstems[s->npstems++] = xstrdup(s->scratch.ptr ? s->scratch.ptr : "");
+    s->plast_words = s->ptext.nwords;
+}
 
 static void session_reset(rp_session *s)
 {
@@ -125,6 +167,8 @@ static void session_reset(rp_session *s)
     memset(s->fb_last, 0, s->fb_base[p->nstages + 1] * sizeof(int));
     s->opening_pick = (pick){0, 0, -1};
     choose_opening(s);
+    clear_history(s);
+    add_persona_line(s, rp_session_opening(s));
 }
 
 rp_session *rp_session_new(const rp_persona *p, uint64_t seed)
@@ -167,6 +211,8 @@ rp_session *rp_session_new(const rp_persona *p, uint64_t seed)
     pcre2_set_depth_limit(s->mctx, lim->depth_limit);
     pcre2_set_heap_limit(s->mctx, lim->heap_limit_kb);
     s->t.s = s;
+    s->t.score = rp_score_new();
+    s->stemmer = sb_stemmer_new("english", "UTF_8");
     session_reset(s);
     return s;
 }
@@ -197,6 +243,13 @@ void rp_session_free(rp_session *s)
     rp_buf_free(&s->t.details);
     free(s->t.detail_off);
     free(s->t.changes);
+    clear_history(s);
+    free(s->pstems);
+    free(s->hist);
+    rp_score_free(s->t.score);
+    rp_text_free(&s->ptext);
+    if (s->stemmer)
+        sb_stemmer_delete(s->stemmer);
     rp_buf_free(&s->scratch);
     free(s);
 }
@@ -365,32 +418,10 @@ const char *rp_session_opening(const rp_session *s)
 /* Conditions                                                          */
 /* ------------------------------------------------------------------ */
 
-static bool cmp_num(const rp_cmp *c, double v)
-{
-    double x = c->val.num;
-    switch (c->op) {
-    case RP_CMP_EQ:
-        return v == x;
-    case RP_CMP_NE:
-        return v != x;
-    case RP_CMP_LT:
-        return v < x;
-    case RP_CMP_LE:
-        return v <= x;
-    case RP_CMP_GT:
-        return v > x;
-    case RP_CMP_GE:
-        return v >= x;
-    case RP_CMP_RANGE:
-        return v >= x && v <= c->hi;
-    }
-    return false;
-}
-
 static bool cmp_value(const rp_cmp *c, const rp_value *v)
 {
     if (c->val.kind == RP_VAL_NUM && v->kind == RP_VAL_NUM)
-        return cmp_num(c, v->num);
+        return rp_cmp_num(c, v->num);
     bool eq;
     if (c->val.kind != v->kind)
         eq = false;
@@ -417,11 +448,11 @@ static bool cond_holds(const rp_session *s, const rp_cond *c)
 {
     switch (c->kind) {
     case RP_COND_TURN:
-        return cmp_num(&c->cmp, s->turn);
+        return rp_cmp_num(&c->cmp, s->turn);
     case RP_COND_WORDS:
-        return cmp_num(&c->cmp, (double)s->text.nwords);
+        return rp_cmp_num(&c->cmp, (double)s->text.nwords);
     case RP_COND_METER:
-        return cmp_num(&c->cmp, s->meters[c->index]);
+        return rp_cmp_num(&c->cmp, s->meters[c->index]);
     case RP_COND_VAR:
         return cmp_value(&c->cmp, &s->vars[c->index]);
     case RP_COND_AFTER:
@@ -430,8 +461,9 @@ static bool cond_holds(const rp_session *s, const rp_cond *c)
         return in_ids(c->ids, c->nids, s->stage);
     case RP_COND_QUESTION:
         return s->text.question == c->flag;
+    default:
+        return false; /* scoring conditions: not allowed in rules */
     }
-    return false;
 }
 
 static const char *cond_name(rp_cond_kind k)
@@ -698,6 +730,10 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
     else
         t->nhits = 0;
 
+    /* Stage 4 reads the line in the context before this turn's reply. */
+    bool closing = p->stages[s->stage].closing;
+    score_current(s, s->turn, closing);
+
     /* Time passes. */
     memcpy(s->before, s->meters, p->nmeters * sizeof(double));
     for (size_t m = 0; m < p->nmeters; m++)
@@ -784,6 +820,8 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
     if (!t->reply.ptr)
         rp_buf_puts(&t->reply, "");
 
+    record_turn(s, closing);
+
     /* Detail pointers are fixed now that the buffer no longer moves. */
     for (size_t i = 0; i < t->ntrace; i++)
         t->trace[i].detail = t->details.ptr + t->detail_off[i];
@@ -792,6 +830,205 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
     t->number = s->turn;
     *out = t;
     return RP_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Scoring and history                                                 */
+/* ------------------------------------------------------------------ */
+
+static bool rapport_built(const rp_session *s)
+{
+    int engaged = 0;
+    for (size_t i = 0; i < s->nhist; i++)
+        engaged += rp_score_engaged(s->hist[i].score);
+    return engaged >= s->p->rubric.rapport_turns;
+}
+
+/* Score s->text (already normalised and recognised) as learner turn
+ * number turn, in the context of the history. */
+static void score_current(rp_session *s, int turn, bool closing)
+{
+    rp_text_stem(&s->text, s->stemmer);
+    rp_score_ctx ctx;
+    ctx.turn = turn;
+    ctx.brush_off = s->nhist > 0 && s->hist[s->nhist - 1].brush_off;
+    ctx.closing = closing;
+    ctx.rapport = rapport_built(s);
+    ctx.persona_stems = (const char *const *)s->pstems;
+    ctx.npersona = s->npstems;
+    ctx.first_turn = 0; /* the opening */
+    ctx.persona_last_words = s->plast_words;
+    rp_score_line(s->t.score, s->p, &s->text, &s->hits, &ctx, s->md, s->mctx);
+}
+
+static bool has_mark(const char *marks, const char *m)
+{
+    size_t n = strlen(m);
+    for (const char *p = marks; (p = strstr(p, m)); p += n)
+        if ((p == marks || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+static void record_turn(rp_session *s, bool closing)
+{
+    rp_turn *t = &s->t;
+    RP_GROW(s->hist, s->caphist, s->nhist + 1);
+    rp_turn_record *r = &s->hist[s->nhist++];
+    r->user = xstrdup(s->text.src.ptr ? s->text.src.ptr : "");
+    r->persona = xstrdup(t->reply.ptr ? t->reply.ptr : "");
+    r->rule = t->rule >= 0 ? xstrdup(s->p->rules[t->rule].id) : NULL;
+    r->fallback = t->fallback;
+    r->brush_off =
+        has_mark(t->marks, "brush_off") || has_mark(t->marks, "refusal");
+    r->closing = closing || s->ended;
+    r->user_words = s->text.nwords;
+    r->score = rp_score_new();
+    rp_score_copy(r->score, t->score);
+    add_persona_line(s, r->persona);
+    r->persona_words = s->plast_words;
+}
+
+const rp_score *rp_turn_score(const rp_turn *t)
+{
+    return t->score;
+}
+
+int rp_session_score_line(rp_session *s, const char *context, int turn,
+                          bool after_brush_off, const char *line, size_t len,
+                          const rp_score **out)
+{
+    const rp_persona *p = s->p;
+    if ((!line && len) || turn < 1)
+        return RP_EINVAL;
+    /* A context of its own: the persona just said context. */
+    rp_text_set(&s->ptext, context ? context : "",
+                context ? strlen(context) : 0, p->norm_flags);
+    rp_text_stem(&s->ptext, s->stemmer);
+    rp_buf_clear(&s->scratch);
+    rp_score_content_stems(p, &s->ptext, &s->scratch);
+    const char *stems[1] = {s->scratch.ptr ? s->scratch.ptr : ""};
+    rp_text_set(&s->text, line ? line : "", len, p->norm_flags);
+    rp_intent_recognise(p, &s->text, s->md, s->mctx, &s->hits);
+    rp_text_stem(&s->text, s->stemmer);
+    rp_score_ctx ctx;
+    ctx.turn = turn;
+    ctx.brush_off = after_brush_off;
+    ctx.closing = false;
+    /* Without a history, rapport counts as built once the learner is
+     * past the turns it takes to build it. */
+    ctx.rapport = turn > p->rubric.rapport_turns + 1;
+    ctx.persona_stems = stems;
+    ctx.npersona = context && context[0] ? 1 : 0;
+    ctx.first_turn = turn - 1; /* the context came just before */
+    ctx.persona_last_words = s->ptext.nwords;
+    rp_score_line(s->t.score, p, &s->text, &s->hits, &ctx, s->md, s->mctx);
+    *out = s->t.score;
+    return RP_OK;
+}
+
+const char *rp_session_scored_input(const rp_session *s)
+{
+    return s->text.src.ptr ? s->text.src.ptr : "";
+}
+
+rp_report *rp_session_report(const rp_session *s)
+{
+    return rp_report_build(s->p, s->hist, s->nhist, s->ended,
+                           rp_session_ending_outcome(s));
+}
+
+char *rp_session_hint(const rp_session *s)
+{
+    const char *last =
+        s->nhist ? s->hist[s->nhist - 1].persona : rp_session_opening(s);
+    return rp_hint_build(s->p, s->hist, s->nhist, last, s->ended);
+}
+
+char *rp_turn_coaching(const rp_turn *t)
+{
+    return rp_coaching_build(t->score, rp_turn_input(t));
+}
+
+char *rp_session_json(const rp_session *s)
+{
+    rp_buf b;
+    rp_buf_init(&b);
+    const rp_persona *p = s->p;
+    rp_buf_puts(&b, "{\"persona\":");
+    rp_buf_json_str(&b, rp_persona_id(p), strlen(rp_persona_id(p)));
+    rp_buf_printf(&b,
+                  ",\"seed\":%llu,\"opening\":", (unsigned long long)s->seed);
+    const char *op = rp_session_opening(s);
+    rp_buf_json_str(&b, op, strlen(op));
+    rp_buf_puts(&b, ",\"turns\":[");
+    for (size_t i = 0; i < s->nhist; i++) {
+        const rp_turn_record *r = &s->hist[i];
+        if (i)
+            rp_buf_putc(&b, ',');
+        rp_buf_printf(&b, "{\"turn\":%zu,\"user\":", i + 1);
+        rp_buf_json_str(&b, r->user, strlen(r->user));
+        rp_buf_puts(&b, ",\"persona\":");
+        rp_buf_json_str(&b, r->persona, strlen(r->persona));
+        rp_buf_printf(
+            &b, ",\"fallback\":%s,\"rule\":", r->fallback ? "true" : "false");
+        if (r->rule)
+            rp_buf_json_str(&b, r->rule, strlen(r->rule));
+        else
+            rp_buf_puts(&b, "null");
+        rp_buf_puts(&b, ",\"dimensions\":");
+        rp_score_dimensions_json(r->score, r->user, &b);
+        rp_buf_putc(&b, '}');
+    }
+    rp_buf_printf(&b,
+                  "],\"ended\":%s,\"ending\":", s->ended ? "true" : "false");
+    const char *e = rp_session_ending(s);
+    if (e)
+        rp_buf_json_str(&b, e, strlen(e));
+    else
+        rp_buf_puts(&b, "null");
+    rp_buf_puts(&b, ",\"outcome\":");
+    const char *o = rp_session_ending_outcome(s);
+    if (o)
+        rp_buf_json_str(&b, o, strlen(o));
+    else
+        rp_buf_puts(&b, "null");
+    rp_report *rep = rp_session_report(s);
+    rp_buf_printf(&b, ",\"report\":{\"overall\":%d,\"dimensions\":{",
+                  rp_report_overall(rep));
+    for (int d = 0; d < RP_DIM_COUNT; d++) {
+        int v = rp_report_dimension(rep, (rp_dim)d);
+        rp_buf_printf(&b, "%s\"%s\":", d ? "," : "", rp_dim_id((rp_dim)d));
+        if (v < 0)
+            rp_buf_puts(&b, "null");
+        else
+            rp_buf_printf(&b, "%d", v);
+    }
+    rp_buf_puts(&b, "}");
+    for (int k = 0; k < 2; k++) {
+        size_t n = k ? rp_report_fix_count(rep) : rp_report_strength_count(rep);
+        rp_buf_printf(&b, ",\"%s\":[", k ? "fixes" : "strengths");
+        for (size_t i = 0; i < n; i++) {
+            const rp_feedback *f =
+                k ? rp_report_fix(rep, i) : rp_report_strength(rep, i);
+            rp_buf_printf(&b,
+                          "%s{\"dimension\":\"%s\",\"turn\":%d,"
+                          "\"quote\":",
+                          i ? "," : "", rp_dim_id(f->dim), f->turn);
+            rp_buf_json_str(&b, f->quote, strlen(f->quote));
+            rp_buf_puts(&b, ",\"note\":");
+            rp_buf_json_str(&b, f->note, strlen(f->note));
+            if (k) {
+                rp_buf_puts(&b, ",\"suggestion\":");
+                rp_buf_json_str(&b, f->suggestion, strlen(f->suggestion));
+            }
+            rp_buf_putc(&b, '}');
+        }
+        rp_buf_putc(&b, ']');
+    }
+    rp_buf_puts(&b, "}}");
+    rp_report_free(rep);
+    return rp_buf_detach(&b);
 }
 
 /* ------------------------------------------------------------------ */

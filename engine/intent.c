@@ -62,15 +62,41 @@ bool rp_text_negated_at(const rp_text *t, size_t off)
     return false;
 }
 
-/* Map a match-text span to the sanitised original. */
-static void src_span(const rp_text *t, const rp_span *s, size_t *a, size_t *b)
+/* Map a match-text span to the sanitised original, quoting words only:
+ * clause punctuation at either end is left out ("What do", not ". What
+ * do"), and a match of punctuation alone (a bare "?") quotes the clause
+ * it ends, since that is what the learner asked. */
+void rp_intent_src_span(const rp_text *t, const rp_span *s, size_t *a,
+                        size_t *b)
 {
-    if (s->end <= s->start || s->end > t->match.len) {
-        *a = *b = s->start < t->match.len ? t->src_start[s->start] : 0;
-        return;
+    size_t first = SIZE_MAX, last = SIZE_MAX;
+    for (size_t k = token_at(t, s->start); k < t->ntokens; k++) {
+        const rp_token *tok = &t->tokens[k];
+        if (tok->start >= s->end)
+            break;
+        if (tok->kind != RP_TOK_WORD)
+            continue;
+        if (first == SIZE_MAX)
+            first = k;
+        last = k;
     }
-    *a = t->src_start[s->start];
-    *b = t->src_end[s->end - 1];
+    if (first == SIZE_MAX) {
+        /* Punctuation only: the words of the clause before it. */
+        size_t k = token_at(t, s->start);
+        last = SIZE_MAX;
+        while (k > 0 && t->tokens[k - 1].kind == RP_TOK_WORD) {
+            k--;
+            if (last == SIZE_MAX)
+                last = k;
+            first = k;
+        }
+        if (first == SIZE_MAX) {
+            *a = *b = s->start < t->match.len ? t->src_start[s->start] : 0;
+            return;
+        }
+    }
+    *a = t->tokens[first].src_start;
+    *b = t->tokens[last].src_end;
 }
 
 static bool any_match(const rp_pat *pats, size_t n, const rp_text *t,
@@ -114,7 +140,7 @@ void rp_intent_recognise(const rp_persona *p, const rp_text *t,
             best.pat = &in->patterns[j];
             best.m = m;
             best.negated = neg;
-            src_span(t, &m.whole, &best.src_start, &best.src_end);
+            rp_intent_src_span(t, &m.whole, &best.src_start, &best.src_end);
             have = true;
             if (!neg)
                 break;

@@ -53,6 +53,12 @@ void rp_intent_recognise(const rp_persona *p, const rp_text *t,
 const rp_hit *rp_hits_find(const rp_hits *h, const rp_persona *p, int intent,
                            bool live_only);
 
+/* The bytes of the sanitised line that a match-text span quotes: its
+ * words, without clause punctuation at the ends; for a span of
+ * punctuation alone (a "?"), the clause it ends. */
+void rp_intent_src_span(const rp_text *t, const rp_span *s, size_t *a,
+                        size_t *b);
+
 /* Is the match starting at byte off of the match text governed by a
  * negator (within RP_NEGATION_WINDOW words before it, in its scope)? */
 bool rp_text_negated_at(const rp_text *t, size_t off);

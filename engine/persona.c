@@ -20,6 +20,7 @@
 #include "persona.h"
 
 #include <errno.h>
+#include <libstemmer.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -319,7 +321,11 @@ static const char *get_text(loader *L, const ynode *n, const char *what,
         return NULL;
     if (shown && !check_text(L, n))
         return NULL;
-    return pstrndup(L->p, n->str, n->len);
+    /* A folded or literal block ends in a newline; text does not. */
+    size_t len = n->len;
+    while (len > 0 && (n->str[len - 1] == '\n' || n->str[len - 1] == ' '))
+        len--;
+    return pstrndup(L->p, n->str, len);
 }
 
 static bool parse_number(const char *s, double *out)
@@ -676,7 +682,9 @@ static void include_one(loader *L, lfile *f, const ynode *n)
             limits.max_includes);
         return;
     }
-    char *dir = dir_of(f->real ? f->real : f->name);
+    /* Relative to the including file; a persona loaded from a string
+     * has no file, so its includes are relative to the root. */
+    char *dir = f->real ? dir_of(f->real) : xstrdup(L->root_real);
     rp_buf path;
     rp_buf_init(&path);
     rp_buf_printf(&path, "%s/%s", dir, rel);
@@ -853,6 +861,8 @@ static bool parse_template(loader *L, const ynode *n, rp_template *t)
         return false;
     const char *s = n->str;
     size_t len = n->len;
+    while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == ' '))
+        len--; /* the newline a block scalar ends with */
     rp_seg segs[256];
     size_t nseg = 0;
     rp_buf lit;
@@ -1108,13 +1118,26 @@ static size_t count_pairs(const ynode *n)
     return n && n->type == YNODE_MAP ? n->n / 2 : 0;
 }
 
-static void parse_conds(loader *L, const ynode *n, rp_rule *r)
+/* Parse an 'if' mapping.  Rules may test turn, words, question, meters,
+ * vars, after and stage; rubric cues (cue = true) test turn, words,
+ * question and the scoring context: rapport, brush_off, closing,
+ * rhetorical, asking and question_words. */
+static void parse_conds(loader *L, const ynode *n, bool cue, rp_cond **out,
+                        size_t *nout)
 {
     static const char *const keys[] = {"turn",  "meters",   "vars", "after",
                                        "stage", "question", "words"};
+    static const char *const cue_keys[] = {
+        "turn",    "words",      "question", "rapport",       "brush_off",
+        "closing", "rhetorical", "asking",   "question_words"};
+    *out = NULL;
+    *nout = 0;
     if (!want(L, n, YNODE_MAP, "if"))
         return;
-    CHECK_KEYS(L, n, "if", keys);
+    if (cue)
+        CHECK_KEYS(L, n, "a cue's if", cue_keys);
+    else
+        CHECK_KEYS(L, n, "if", keys);
     size_t cap = 8 + count_pairs(ynode_get(n, "meters")) +
                  count_pairs(ynode_get(n, "vars"));
     rp_cond *conds = PARRAY(L->p, rp_cond, cap);
@@ -1127,14 +1150,31 @@ static void parse_conds(loader *L, const ynode *n, rp_rule *r)
         rp_cond *c = &conds[k];
         memset(c, 0, sizeof *c);
         c->pos = pos_of(L, key);
-        if (!strcmp(key->str, "turn") || !strcmp(key->str, "words")) {
-            c->kind = key->str[0] == 't' ? RP_COND_TURN : RP_COND_WORDS;
+        if (!strcmp(key->str, "turn") || !strcmp(key->str, "words") ||
+            (cue && !strcmp(key->str, "question_words"))) {
+            c->kind = key->str[0] == 't'   ? RP_COND_TURN
+                      : key->str[0] == 'w' ? RP_COND_WORDS
+                                           : RP_COND_QWORDS;
             if (parse_cmp(L, val, true, &c->cmp))
                 k++;
-        } else if (!strcmp(key->str, "question")) {
-            c->kind = RP_COND_QUESTION;
-            if (get_bool(L, val, "question", &c->flag))
-                k++;
+        } else if (!strcmp(key->str, "question") ||
+                   !strcmp(key->str, "rapport") ||
+                   !strcmp(key->str, "brush_off") ||
+                   !strcmp(key->str, "closing") ||
+                   !strcmp(key->str, "rhetorical") ||
+                   !strcmp(key->str, "asking")) {
+            const char *kname = key->str;
+            c->kind = kname[0] == 'q'   ? RP_COND_QUESTION
+                      : kname[0] == 'b' ? RP_COND_BRUSH_OFF
+                      : kname[0] == 'c' ? RP_COND_CLOSING
+                      : kname[0] == 'a' ? RP_COND_ASKING
+                      : kname[1] == 'a' ? RP_COND_RAPPORT
+                                        : RP_COND_RHETORICAL;
+            if (cue || c->kind == RP_COND_QUESTION)
+                if (get_bool(L, val, kname, &c->flag))
+                    k++;
+        } else if (cue) {
+            continue; /* reported by CHECK_KEYS */
         } else if (!strcmp(key->str, "meters") || !strcmp(key->str, "vars")) {
             bool meters = key->str[0] == 'm';
             if (!want(L, val, YNODE_MAP, key->str))
@@ -1179,8 +1219,8 @@ static void parse_conds(loader *L, const ynode *n, rp_rule *r)
             k++;
         }
     }
-    r->conds = conds;
-    r->nconds = k;
+    *out = conds;
+    *nout = k;
 }
 
 static void parse_action(loader *L, const ynode *n, rp_action *a)
@@ -1680,7 +1720,7 @@ static void build_rule(loader *L, const ynode *n, int stage, rp_rule *r)
     if ((x = ynode_get(n, "not")))
         r->nnone = parse_intent_refs(L, x, "not", &r->none);
     if ((x = ynode_get(n, "if")))
-        parse_conds(L, x, r);
+        parse_conds(L, x, false, &r->conds, &r->nconds);
     if ((x = ynode_get(n, "priority")))
         get_int(L, x, "priority", -1000000, 1000000, &r->priority);
     bool once = false;
@@ -1827,6 +1867,290 @@ static void order_candidates(rp_persona *p)
 }
 
 /* ------------------------------------------------------------------ */
+/* The scoring rubric                                                  */
+/* ------------------------------------------------------------------ */
+
+static int dim_of(loader *L, const ynode *n)
+{
+    if (!want(L, n, YNODE_SCALAR, "a dimension"))
+        return -1;
+    int d = rp_dim_find(n->str);
+    if (d < 0) {
+        const char *ids[RP_DIM_COUNT];
+        for (int i = 0; i < RP_DIM_COUNT; i++)
+            ids[i] = rp_dim_id((rp_dim)i);
+        char hint[96];
+        ERR(L, n, "bad-value", "unknown dimension '%s'%s", n->str,
+            suggest(hint, sizeof hint, n->str, ids, RP_DIM_COUNT));
+    }
+    return d;
+}
+
+static void parse_band(loader *L, const ynode *n, rp_dimcfg *c)
+{
+    if (!want(L, n, YNODE_SEQ, "band"))
+        return;
+    if (n->n < 2 || n->n > RP_MAX_BAND) {
+        ERR(L, n, "bad-value", "a band has 2 to %d points", RP_MAX_BAND);
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n->n; i++) {
+        const ynode *pt = n->items[i];
+        if (!want(L, pt, YNODE_SEQ, "a band point") || pt->n != 2) {
+            if (pt->type == YNODE_SEQ)
+                ERR(L, pt, "bad-value", "a band point is [measure, score]");
+            return;
+        }
+        double x, y;
+        if (!get_number(L, pt->items[0], "a band measure", &x) ||
+            !get_number(L, pt->items[1], "a band score", &y))
+            return;
+        if (k > 0 && x <= c->bx[k - 1]) {
+            ERR(L, pt, "bad-value", "band measures must increase");
+            return;
+        }
+        if (y < 0 || y > 100) {
+            ERR(L, pt->items[1], "bad-value", "band scores are 0 to 100");
+            return;
+        }
+        c->bx[k] = x;
+        c->by[k] = y;
+        k++;
+    }
+    c->nband = k;
+}
+
+static void parse_rubric_dims(loader *L, const ynode *n)
+{
+    static const char *const keys[] = {"weight", "band", "advice", "example",
+                                       "praise"};
+    rp_rubric *rb = &L->p->rubric;
+    if (!want(L, n, YNODE_MAP, "dimensions"))
+        return;
+    for (size_t i = 0; i + 1 < n->n; i += 2) {
+        int d = dim_of(L, n->items[i]);
+        const ynode *v = n->items[i + 1];
+        if (d < 0 || !want(L, v, YNODE_MAP, "a dimension"))
+            continue;
+        CHECK_KEYS(L, v, "a dimension", keys);
+        rp_dimcfg *c = &rb->dims[d];
+        const ynode *x;
+        if ((x = ynode_get(v, "weight")))
+            get_number(L, x, "weight", &c->weight);
+        if ((x = ynode_get(v, "band")))
+            parse_band(L, x, c);
+        if ((x = ynode_get(v, "advice")))
+            c->advice = get_text(L, x, "advice", true);
+        if ((x = ynode_get(v, "example")))
+            c->example = get_text(L, x, "example", true);
+        if ((x = ynode_get(v, "praise")))
+            c->praise = get_text(L, x, "praise", true);
+    }
+}
+
+static void parse_rubric_settings(loader *L, const ynode *n)
+{
+    static const char *const keys[] = {
+        "rapport_turns",     "monologue_words", "monologue_ratio", "long_words",
+        "overlap_min",       "follow_up_score", "partial_score",   "fact_score",
+        "monologue_penalty", "closing_turns",   "stopwords"};
+    rp_rubric *rb = &L->p->rubric;
+    if (!want(L, n, YNODE_MAP, "settings"))
+        return;
+    CHECK_KEYS(L, n, "rubric settings", keys);
+    const ynode *x;
+    if ((x = ynode_get(n, "rapport_turns")))
+        get_int(L, x, "rapport_turns", 0, 100, &rb->rapport_turns);
+    if ((x = ynode_get(n, "overlap_min")))
+        get_int(L, x, "overlap_min", 1, 20, &rb->overlap_min);
+    if ((x = ynode_get(n, "closing_turns")))
+        get_int(L, x, "closing_turns", 1, 20, &rb->closing_turns);
+    static const struct {
+        const char *key;
+        size_t off;
+    } nums[] = {
+        {"monologue_words", offsetof(rp_rubric, monologue_words)},
+        {"monologue_ratio", offsetof(rp_rubric, monologue_ratio)},
+        {"long_words", offsetof(rp_rubric, long_words)},
+        {"follow_up_score", offsetof(rp_rubric, follow_up_score)},
+        {"partial_score", offsetof(rp_rubric, partial_score)},
+        {"fact_score", offsetof(rp_rubric, fact_score)},
+        {"monologue_penalty", offsetof(rp_rubric, monologue_penalty)},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
+        if ((x = ynode_get(n, nums[i].key)))
+            get_number(L, x, nums[i].key, (double *)((char *)rb + nums[i].off));
+    if ((x = ynode_get(n, "stopwords"))) {
+        const ynode **items, *one[1];
+        size_t cnt = list_items(L, x, "stopwords", &items, one);
+        rb->stopwords = PARRAY(L->p, const char *, cnt + 1);
+        rb->nstopwords = 0;
+        for (size_t i = 0; i < cnt; i++)
+            if (want(L, items[i], YNODE_SCALAR, "a stopword"))
+                rb->stopwords[rb->nstopwords++] =
+                    pstrndup(L->p, items[i]->str, items[i]->len);
+    }
+}
+
+static void parse_rubric_cues(loader *L, const ynode *n)
+{
+    static const char *const keys[] = {"dimension", "score", "when",
+                                       "all",       "not",   "if",
+                                       "note",      "tip",   "examples"};
+    static const char *const override_keys[] = {"score", "note", "tip"};
+    static const char *const wkeys[] = {"intents", "intent", "patterns",
+                                        "pattern", "regex"};
+    rp_persona *p = L->p;
+    rp_rubric *rb = &p->rubric;
+    if (!want(L, n, YNODE_MAP, "cues"))
+        return;
+    for (size_t i = 0; i + 1 < n->n; i += 2) {
+        const ynode *k = n->items[i], *v = n->items[i + 1];
+        if (!check_id(L, k, "a cue id") || !want(L, v, YNODE_MAP, "a cue"))
+            continue;
+        rp_cue *cue = NULL;
+        for (size_t j = 0; j < rb->ncues && !cue; j++)
+            if (!strcmp(rb->cues[j].id, k->str))
+                cue = &rb->cues[j];
+        const ynode *x;
+        if (cue) {
+            /* A later file (the persona) may retune an existing cue. */
+            CHECK_KEYS(L, v, "a cue override (score, note, tip)",
+                       override_keys);
+            if ((x = ynode_get(v, "score")))
+                get_number(L, x, "score", &cue->score);
+            if ((x = ynode_get(v, "note")))
+                cue->note = get_text(L, x, "note", true);
+            if ((x = ynode_get(v, "tip")))
+                cue->tip = get_text(L, x, "tip", true);
+            continue;
+        }
+        CHECK_KEYS(L, v, "a cue", keys);
+        cue = &rb->cues[rb->ncues];
+        memset(cue, 0, sizeof *cue);
+        cue->id = pstrndup(p, k->str, k->len);
+        cue->pos = pos_of(L, k);
+        cue->note = "";
+        cue->tip = "";
+        x = ynode_get(v, "dimension");
+        if (!x) {
+            ERR(L, v, "missing-key", "cue '%s' needs a 'dimension'", k->str);
+            continue;
+        }
+        cue->dim = dim_of(L, x);
+        if (cue->dim < 0)
+            continue;
+        if (!(x = ynode_get(v, "score"))) {
+            ERR(L, v, "missing-key", "cue '%s' needs a 'score'", k->str);
+            continue;
+        }
+        if (!get_number(L, x, "score", &cue->score))
+            continue;
+        const ynode *when = ynode_get(v, "when");
+        if (when && want(L, when, YNODE_MAP, "when")) {
+            CHECK_KEYS(L, when, "when", wkeys);
+            const ynode *in = ynode_get(when, "intents");
+            if (!in)
+                in = ynode_get(when, "intent");
+            if (in)
+                cue->nintents =
+                    parse_intent_refs(L, in, "intents", &cue->intents);
+            const ynode *pt = ynode_get(when, "patterns");
+            if (!pt)
+                pt = ynode_get(when, "pattern");
+            rp_pat *wild = NULL, *raw = NULL;
+            size_t nw =
+                pt ? compile_pats(L, pt, false, "patterns", &wild, 0) : 0;
+            size_t nr = compile_pats(L, ynode_get(when, "regex"), true, "regex",
+                                     &raw, 0);
+            cue->patterns = PARRAY(p, rp_pat, nw + nr + 1);
+            if (nw)
+                memcpy(cue->patterns, wild, nw * sizeof(rp_pat));
+            if (nr)
+                memcpy(cue->patterns + nw, raw, nr * sizeof(rp_pat));
+            cue->npatterns = nw + nr;
+        }
+        if ((x = ynode_get(v, "all")))
+            cue->nall = parse_intent_refs(L, x, "all", &cue->all);
+        if ((x = ynode_get(v, "not")))
+            cue->nnone = parse_intent_refs(L, x, "not", &cue->none);
+        if ((x = ynode_get(v, "if")))
+            parse_conds(L, x, true, &cue->conds, &cue->nconds);
+        if ((x = ynode_get(v, "note")))
+            cue->note = get_text(L, x, "note", true);
+        if ((x = ynode_get(v, "tip")))
+            cue->tip = get_text(L, x, "tip", true);
+        if ((x = ynode_get(v, "examples")))
+            parse_examples(L, x, "examples", &cue->examples, &cue->nexamples);
+        if (!when && !cue->nall) {
+            ERR(L, v, "missing-key",
+                "cue '%s' needs 'when' (or 'all'): a cue that fires on "
+                "every line scores nothing useful",
+                k->str);
+            continue;
+        }
+        rb->ncues++;
+    }
+}
+
+static void parse_rubric(loader *L, const ynode *n)
+{
+    static const char *const keys[] = {"dimensions", "cues", "settings"};
+    if (!want(L, n, YNODE_MAP, "rubric"))
+        return;
+    CHECK_KEYS(L, n, "rubric", keys);
+    const ynode *x;
+    if ((x = ynode_get(n, "dimensions")))
+        parse_rubric_dims(L, x);
+    if ((x = ynode_get(n, "settings")))
+        parse_rubric_settings(L, x);
+    if ((x = ynode_get(n, "cues")))
+        parse_rubric_cues(L, x);
+}
+
+/* Cues across every file, for the allocation. */
+static size_t count_cues(loader *L)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < L->nfiles; i++) {
+        ynode *root = ydoc_root(L->files[i].doc);
+        const ynode *r = root ? ynode_get(root, "rubric") : NULL;
+        n += count_pairs(r ? ynode_get(r, "cues") : NULL);
+    }
+    return n;
+}
+
+/* Defaults, so a persona without a rubric file still scores sensibly
+ * on what is computed (talk balance, follow-up overlap). */
+static void rubric_defaults(rp_rubric *rb)
+{
+    static const double w[RP_DIM_COUNT] = {.10, .20, .10, .15, .05,
+                                           .10, .10, .10, .10};
+    for (int d = 0; d < RP_DIM_COUNT; d++) {
+        rb->dims[d].weight = w[d];
+        rb->dims[d].bx[0] = 0;
+        rb->dims[d].by[0] = 0;
+        rb->dims[d].bx[1] = 1;
+        rb->dims[d].by[1] = 100;
+        rb->dims[d].nband = 2;
+        rb->dims[d].advice = "";
+        rb->dims[d].example = "";
+        rb->dims[d].praise = "";
+    }
+    rb->rapport_turns = 2;
+    rb->monologue_words = 100;
+    rb->monologue_ratio = 2.5;
+    rb->long_words = 60;
+    rb->overlap_min = 1;
+    rb->follow_up_score = 2;
+    rb->partial_score = 1;
+    rb->fact_score = 2;
+    rb->monologue_penalty = 15;
+    rb->closing_turns = 3;
+}
+
+/* ------------------------------------------------------------------ */
 /* The top level                                                       */
 /* ------------------------------------------------------------------ */
 
@@ -1835,9 +2159,9 @@ static const char *const persona_keys[] = {
     "summary", "scene",  "facts",   "include",      "settings",
     "vars",    "meters", "intents", "sets",         "reflections",
     "opening", "start",  "stages",  "rules",        "fallback",
-    "endings"};
+    "endings", "rubric"};
 static const char *const include_keys[] = {"intents", "sets", "reflections",
-                                           "include"};
+                                           "include", "rubric"};
 
 static void parse_facts(loader *L, const ynode *n)
 {
@@ -1874,6 +2198,101 @@ static void parse_facts(loader *L, const ynode *n)
     }
 }
 
+static bool stopword(const rp_rubric *rb, const char *w, size_t n)
+{
+    for (size_t i = 0; i < rb->nstopwords; i++)
+        if (strlen(rb->stopwords[i]) == n &&
+            memcmp(rb->stopwords[i], w, n) == 0)
+            return true;
+    return false;
+}
+
+/* Is w a word of the persona's name or organisation?  Those are in the
+ * brief's heading, so naming them is no sign of research. */
+static bool in_header(const rp_persona *p, const char *w, size_t n)
+{
+    const char *fields[] = {p->name, p->organisation};
+    for (size_t f = 0; f < 2; f++) {
+        const char *s = fields[f] ? fields[f] : "";
+        for (const char *q = s; *q;) {
+            size_t len = 0;
+            while (q[len] && q[len] != ' ' && q[len] != '-')
+                len++;
+            if (len == n && strncasecmp(q, w, n) == 0)
+                return true;
+            q += len;
+            while (*q == ' ' || *q == '-')
+                q++;
+        }
+    }
+    return false;
+}
+
+/* Stem each fact's keywords (or, without keywords, the content words of
+ * its text) once, so scoring preparation is a lookup. */
+static void stem_facts(loader *L)
+{
+    rp_persona *p = L->p;
+    struct sb_stemmer *st = sb_stemmer_new("english", "UTF_8");
+    rp_text t;
+    rp_text_init(&t);
+    for (size_t f = 0; f < p->nfacts; f++) {
+        rp_fact *fact = &p->facts[f];
+        rp_buf_clear(&L->tmp);
+        if (fact->nkeywords)
+            for (size_t k = 0; k < fact->nkeywords; k++) {
+                rp_buf_puts(&L->tmp, fact->keywords[k]);
+                rp_buf_putc(&L->tmp, ' ');
+            }
+        else
+            rp_buf_puts(&L->tmp, fact->text);
+        rp_text_set(&t, L->tmp.ptr, L->tmp.len, p->norm_flags);
+        rp_text_stem(&t, st);
+        fact->stems = PARRAY(p, const char *, t.ntokens + 1);
+        for (size_t i = 0; i < t.ntokens; i++) {
+            const rp_token *k = &t.tokens[i];
+            /* Short or common words ("app", "work") say nothing about
+             * research, whoever listed them. */
+            if (k->kind != RP_TOK_WORD || k->stem_len == 0 || k->len < 4 ||
+                stopword(&p->rubric, t.match.ptr + k->start, k->len) ||
+                in_header(p, t.match.ptr + k->start, k->len))
+                continue;
+            const char *stem =
+                pstrndup(p, t.stems.ptr + k->stem_start, k->stem_len);
+            bool dup = false;
+            for (size_t j = 0; j < fact->nstems && !dup; j++)
+                dup = !strcmp(fact->stems[j], stem);
+            if (!dup)
+                fact->stems[fact->nstems++] = stem;
+        }
+    }
+    rp_text_free(&t);
+    if (st)
+        sb_stemmer_delete(st);
+}
+
+bool rp_cmp_num(const rp_cmp *c, double v)
+{
+    double x = c->val.num;
+    switch (c->op) {
+    case RP_CMP_EQ:
+        return v == x;
+    case RP_CMP_NE:
+        return v != x;
+    case RP_CMP_LT:
+        return v < x;
+    case RP_CMP_LE:
+        return v <= x;
+    case RP_CMP_GT:
+        return v > x;
+    case RP_CMP_GE:
+        return v >= x;
+    case RP_CMP_RANGE:
+        return v >= x && v <= c->hi;
+    }
+    return false;
+}
+
 /* Stages: declare every name, then build each stage's rules. */
 static void declare_stages(loader *L, const ynode *n)
 {
@@ -1896,7 +2315,7 @@ static void declare_stages(loader *L, const ynode *n)
 static void build_stages(loader *L, const ynode *n)
 {
     static const char *const keys[] = {"description", "rules", "fallback",
-                                       "initiate"};
+                                       "initiate", "closing"};
     rp_persona *p = L->p;
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         const ynode *k = n->items[i], *v = n->items[i + 1];
@@ -1920,6 +2339,8 @@ static void build_stages(loader *L, const ynode *n)
             parse_replies(L, x, "fallback", &st->fallback);
         if ((x = ynode_get(v, "initiate")))
             parse_replies(L, x, "initiate", &st->initiate);
+        if ((x = ynode_get(v, "closing")))
+            get_bool(L, x, "closing", &st->closing);
         if ((x = ynode_get(v, "rules")) && want(L, x, YNODE_SEQ, "rules"))
             declare_rules(L, x, s, L->cur_file);
     }
@@ -2069,7 +2490,8 @@ static void build_persona(loader *L, const ynode *root)
             if (k->type != YNODE_SCALAR)
                 continue;
             bool lib = false, persona = false;
-            for (size_t m = 0; m < 4; m++)
+            for (size_t m = 0; m < sizeof include_keys / sizeof *include_keys;
+                 m++)
                 lib = lib || !strcmp(k->str, include_keys[m]);
             for (size_t m = 0; m < sizeof persona_keys / sizeof *persona_keys;
                  m++)
@@ -2125,7 +2547,11 @@ static void build_persona(loader *L, const ynode *root)
     p->intents = PARRAY(p, rp_intent, count_in_files(L, "intents") + 1);
     each_file(L, "intents", true, declare_intents);
     each_file(L, "intents", true, build_intents);
+    rubric_defaults(&p->rubric);
+    p->rubric.cues = PARRAY(p, rp_cue, count_cues(L) + 1);
+    each_file(L, "rubric", true, parse_rubric);
     L->cur_file = L->files[L->nfiles - 1].name;
+    stem_facts(L);
 
     /* Rules: declare ids (global, then per stage), then build. */
     size_t nr = count_rules(root);

@@ -68,6 +68,14 @@ typedef enum rp_cond_kind {
     RP_COND_STAGE,
     RP_COND_QUESTION,
     RP_COND_WORDS,
+    /* scoring context, for rubric cues only */
+    RP_COND_RAPPORT,    /* rapport is built */
+    RP_COND_BRUSH_OFF,  /* the persona's last line was a brush-off */
+    RP_COND_CLOSING,    /* the conversation is closing */
+    RP_COND_RHETORICAL, /* the question looks rhetorical */
+    RP_COND_ASKING,     /* the line already earned curiosity (cues run in
+                           order, so put this on later cues) */
+    RP_COND_QWORDS,     /* words in the clause of the last question */
 } rp_cond_kind;
 
 typedef struct rp_cond {
@@ -214,6 +222,7 @@ typedef struct rp_stage {
     size_t ncands;
     rp_replies fallback; /* n == 0: use the persona's */
     rp_replies initiate; /* asked once each, in order */
+    bool closing;        /* a closing stage: next steps count most here */
     rp_pos pos;
 } rp_stage;
 
@@ -241,12 +250,67 @@ typedef struct rp_fact {
     const char *text;
     const char **keywords;
     size_t nkeywords;
+    const char **stems; /* stems of the keywords (or of the text's content
+                           words when it has none), for preparation */
+    size_t nstems;
     rp_pos pos;
 } rp_fact;
 
 typedef struct rp_reflection {
     const char *from, *to;
 } rp_reflection;
+
+/* A scoring cue: like a rule's trigger, but it adds to a dimension. */
+typedef struct rp_cue {
+    const char *id;
+    int dim; /* rp_dim */
+    double score;
+    int *intents;
+    size_t nintents;
+    rp_pat *patterns;
+    size_t npatterns;
+    int *all;
+    size_t nall;
+    int *none;
+    size_t nnone;
+    rp_cond *conds;
+    size_t nconds;
+    const char *note; /* what it recognises */
+    const char *tip;  /* a better move, for negative cues */
+    rp_example *examples;
+    size_t nexamples;
+    rp_pos pos;
+} rp_cue;
+
+#define RP_MAX_BAND 12
+
+/* How a dimension's session score is made from its measure. */
+typedef struct rp_dimcfg {
+    double weight;
+    double bx[RP_MAX_BAND], by[RP_MAX_BAND]; /* piecewise-linear band */
+    size_t nband;
+    const char *advice;  /* what to do, for fixes */
+    const char *example; /* a model phrasing ("{hook}" is filled in) */
+    const char *praise;  /* what a strength says */
+} rp_dimcfg;
+
+typedef struct rp_rubric {
+    rp_dimcfg dims[RP_DIM_COUNT];
+    rp_cue *cues;
+    size_t ncues;
+    int rapport_turns;        /* engaged turns before rapport counts */
+    double monologue_words;   /* a turn longer than this is a monologue */
+    double monologue_ratio;   /* ...or this many times the persona's */
+    double long_words;        /* a long turn (with no question) */
+    int overlap_min;          /* shared content stems for a follow-up */
+    double follow_up_score;   /* a question building on the last line */
+    double partial_score;     /* ...on an earlier persona line */
+    double fact_score;        /* using a fact of the brief */
+    double monologue_penalty; /* session points per monologue */
+    int closing_turns;        /* the last N turns count as closing */
+    const char **stopwords;
+    size_t nstopwords;
+} rp_rubric;
 
 struct rp_persona {
     const char *id, *name, *role, *organisation, *summary, *scene, *path;
@@ -278,6 +342,7 @@ struct rp_persona {
     rp_replies fallback;
     rp_ending *endings;
     size_t nendings;
+    rp_rubric rubric;
     unsigned pattern_flags; /* RP_PAT_NOJIT when asked */
     /* ownership: every string and array above is in this arena */
     void **arena;
@@ -287,6 +352,9 @@ struct rp_persona {
     const char **files; /* every file read, in order */
     size_t nfiles, capfiles;
 };
+
+/* Does v satisfy the numeric comparison c? */
+bool rp_cmp_num(const rp_cmp *c, double v);
 
 /* Lookups by name: index or -1. */
 int rp_persona_find_intent(const rp_persona *p, const char *id);

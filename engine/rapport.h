@@ -295,6 +295,108 @@ typedef struct rp_meter_change {
 size_t rp_turn_meter_change_count(const rp_turn *t);
 const rp_meter_change *rp_turn_meter_change(const rp_turn *t, size_t i);
 
+/* ------------------------------------------------------------------ */
+/* Scoring the learner                                                 */
+/* ------------------------------------------------------------------ */
+
+/* The dimensions a learner's reply is scored on.  rp_dim_id gives the
+ * stable ids used in JSON and everywhere ("curiosity", "follow_up",
+ * "value_offered", "authenticity", "confidence", "rejection_grace",
+ * "preparation", "relationship", "talk_balance"). */
+typedef enum rp_dim {
+    RP_DIM_CURIOSITY,
+    RP_DIM_FOLLOW_UP,
+    RP_DIM_VALUE_OFFERED,
+    RP_DIM_AUTHENTICITY,
+    RP_DIM_CONFIDENCE,
+    RP_DIM_REJECTION_GRACE,
+    RP_DIM_PREPARATION,
+    RP_DIM_RELATIONSHIP,
+    RP_DIM_TALK_BALANCE,
+    RP_DIM_COUNT
+} rp_dim;
+
+const char *rp_dim_id(rp_dim d);
+/* A human label: "Curiosity", "Follow-up questions", ... */
+const char *rp_dim_label(rp_dim d);
+/* The dimension with this id, or -1. */
+int rp_dim_find(const char *id);
+
+/* One piece of evidence: which cue fired on which words. */
+typedef struct rp_evidence {
+    const char *cue;    /* cue id from the rubric ("open-question") */
+    const char *note;   /* what the cue recognises, for people */
+    double score;       /* the cue's contribution */
+    size_t start, end;  /* byte span in the learner's (sanitised) line */
+    const char *shared; /* follow-ups: the word stems shared with the
+                           persona ("transit"), space-separated; NULL
+                           otherwise */
+    int source_turn;    /* follow-ups: the persona turn they came from
+                           (0: the opening line); -1 otherwise */
+} rp_evidence;
+
+/* The scores of one learner reply.  Owned by the turn (or session). */
+typedef struct rp_score rp_score;
+
+/* The score of the turn's learner line, computed in the same pass. */
+const rp_score *rp_turn_score(const rp_turn *t);
+/* Does dimension d apply to this reply (some cue fired, or the context
+ * makes it relevant, as rejection_grace after a brush-off)? */
+bool rp_score_applies(const rp_score *sc, rp_dim d);
+/* The score in [-2, +2]; 0 when it does not apply. */
+double rp_score_value(const rp_score *sc, rp_dim d);
+size_t rp_score_evidence_count(const rp_score *sc, rp_dim d);
+const rp_evidence *rp_score_evidence(const rp_score *sc, rp_dim d, size_t i);
+/* {"reply": ..., "dimensions": {"<id>": {"score": n, "evidence": [...]}}}
+ * listing only dimensions that apply.  The caller frees the string. */
+char *rp_score_json(const rp_score *sc, const char *reply);
+
+/* Score a line as if the persona had just said context at turn number
+ * turn, without running the dialogue policy (for `rapport score`).
+ * after_brush_off says the persona's line was a brush-off.  The result
+ * is owned by the session and valid until its next call. */
+int rp_session_score_line(rp_session *s, const char *context, int turn,
+                          bool after_brush_off, const char *line, size_t len,
+                          const rp_score **out);
+/* The learner's line as the last rp_session_score_line (or turn) saw it:
+ * sanitised UTF-8, the text evidence offsets index into. */
+const char *rp_session_scored_input(const rp_session *s);
+
+/* A report card of the whole conversation so far. */
+typedef struct rp_report rp_report;
+
+typedef struct rp_feedback {
+    rp_dim dim;
+    int turn;               /* learner turn quoted, 0 when none */
+    const char *quote;      /* the learner's words, may be "" */
+    const char *note;       /* what went well or wrong */
+    const char *suggestion; /* a better move, for fixes; "" for strengths */
+} rp_feedback;
+
+rp_report *rp_session_report(const rp_session *s);
+void rp_report_free(rp_report *r);
+/* Overall 0-100. */
+int rp_report_overall(const rp_report *r);
+/* Dimension 0-100, or -1 when it did not apply in this conversation
+ * (rejection_grace with no brush-off). */
+int rp_report_dimension(const rp_report *r, rp_dim d);
+size_t rp_report_strength_count(const rp_report *r);
+const rp_feedback *rp_report_strength(const rp_report *r, size_t i);
+size_t rp_report_fix_count(const rp_report *r);
+const rp_feedback *rp_report_fix(const rp_report *r, size_t i);
+
+/* The next move for the learner now (/hint), quoting a hook from the
+ * persona's last line where there is one.  Caller frees. */
+char *rp_session_hint(const rp_session *s);
+/* A one-line coaching note on the turn just taken (--coach): what it
+ * earned and what it missed.  Caller frees. */
+char *rp_turn_coaching(const rp_turn *t);
+
+/* The whole session as one JSON object: {"persona", "seed", "turns":
+ * [{"user", "persona", "fallback", "rule", "dimensions"}], "ended",
+ * "ending", "report": {...}}.  Caller frees. */
+char *rp_session_json(const rp_session *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -352,6 +352,8 @@ static const word_entry word_table[] = {
     {"hadnt", "had not", CONTR},
     {"hasnt", "has not", CONTR},
     {"havent", "have not", CONTR},
+    {"howd", "how did", CONTR},
+    {"hows", "how is", CONTR},
     {"idk", "i do not know", CHAT},
     {"im", "i am", CONTR},
     {"isnt", "is not", CONTR},
@@ -370,7 +372,12 @@ static const word_entry word_table[] = {
     {"ur", "your", CHAT},
     {"wasnt", "was not", CONTR},
     {"werent", "were not", CONTR},
+    {"whatd", "what did", CONTR},
     {"whats", "what is", CONTR},
+    {"whered", "where did", CONTR},
+    {"wheres", "where is", CONTR},
+    {"whos", "who is", CONTR},
+    {"whyd", "why did", CONTR},
     {"wont", "will not", CONTR},
     {"wouldnt", "would not", CONTR},
     {"youre", "you are", CONTR},
@@ -428,6 +435,17 @@ static const char *apos_s(const char *w, size_t n)
         if (word_is(w, n, is_words[i]))
             return "is";
     return NULL;
+}
+
+/* Question words, after which "'d" is "did" ("how'd you start?"). */
+static bool wh_word(const char *w, size_t n)
+{
+    static const char *const words[] = {"how", "what", "where",
+                                        "why", "when", "who"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (word_is(w, n, words[i]))
+            return true;
+    return false;
 }
 
 /* The word for a contraction suffix other than "'s" and "n't" ("re" ->
@@ -667,6 +685,8 @@ static void rewrite_word(norm *nm)
             x = apos_s(cur, cn);
             if (x) /* else a possessive: dropped */
                 piece_word(nm, x);
+        } else if (sn == 1 && seg[0] == 'd' && wh_word(cur, cn)) {
+            piece_word(nm, "did"); /* "how'd you" asks about the past */
         } else if ((x = apos_suffix(seg, sn)) != NULL) {
             piece_word(nm, x);
         } else {
