@@ -12,7 +12,10 @@
 
 #include "tools.h"
 
-/* Make room for extra more bytes plus the terminating NUL. */
+/* Make room for extra more bytes plus the terminating NUL.  A buffer
+ * that has memory is a string, even before anything is added: a first
+ * allocation is terminated at once, so that buf_str never returns
+ * uninitialised bytes. */
 void buf_reserve(struct buf *b, size_t extra)
 {
     size_t need, cap;
@@ -27,6 +30,7 @@ void buf_reserve(struct buf *b, size_t extra)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     b->ptr = mem_realloc(b->ptr, cap);
     b->cap = cap;
+    b->ptr[b->len] = '\0';
 }
 
 void buf_put(struct buf *b, const void *data, size_t n)

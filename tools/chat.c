@@ -18,6 +18,14 @@
  * "Name: ...", so that a script or a test can hold a conversation
  * through a pipe.  Everything from the persona or the learner is printed
  * through the terminal sanitiser.
+ *
+ * Every learner line is also scored (rapport.h, "Scoring the learner"):
+ * /score shows the report card so far, /hint suggests a next move,
+ * --coach adds a one-line note after every reply, and the report card is
+ * printed when the conversation ends, however it ends.  With --json the
+ * whole session goes to standard output as one JSON object at the end,
+ * and nothing else does: the conversation is shown on standard error
+ * when standard input is a terminal, and not at all otherwise.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,11 +41,6 @@
 
 #include "tools.h"
 
-/* Lines read from a pipe are kept up to this many bytes and the rest
- * dropped: far more than the engine reads (rp_limits.max_input), and a
- * bound on memory when the input has no newlines at all. */
-#define CHAT_MAX_LINE (1u << 20)
-
 /* Entries kept in the history file, and the longest line worth keeping
  * there. */
 #define CHAT_HISTORY_MAX      1000
@@ -47,22 +50,32 @@
 #define CHAT_NO_WRAP 1000000
 
 static const char chat_usage[] =
-    "Usage: rapport chat [--seed N] [--trace] PERSONA\n"
+    "Usage: rapport chat [--seed N] [--trace] [--coach] [--json] PERSONA\n"
     "\n"
     "Talk to a persona.  PERSONA is an id from 'rapport list' or the path\n"
     "of a persona file.  Read the brief, then type what you would say and\n"
     "press Enter; the persona answers until the conversation ends or you\n"
-    "leave.\n"
+    "leave.  When the conversation ends, a report card shows how it went:\n"
+    "a score out of 100 for each skill, what went well and what to work\n"
+    "on.\n"
     "\n"
     "Options:\n"
     "  --seed N    pick replies with seed N (default: one from the clock);\n"
     "              the same seed and lines give the same conversation\n"
     "  --trace     after every reply, show how the line was understood\n"
+    "  --coach     after every reply, a one-line note on your line: what it\n"
+    "              earned and what it missed\n"
+    "  --json      at the end, print the whole session (turns, scores,\n"
+    "              report card) as one JSON object on standard output, and\n"
+    "              nothing else there; the conversation is shown on\n"
+    "              standard error when standard input is a terminal\n"
     "  -h, --help  show this help and exit\n"
     "\n"
     "During the conversation:\n"
     "  /brief      show the brief again\n"
     "  /why        explain the persona's last reply\n"
+    "  /score      show the report card so far\n"
+    "  /hint       suggest what to say next\n"
     "  /restart    start the conversation again\n"
     "  /help       list these commands\n"
     "  /quit       leave (so does Ctrl-D)\n"
@@ -79,8 +92,11 @@ struct chat {
     rp_session *session;
     const rp_turn *last; /* the last turn, for /why; owned by session */
     char *stage_before;  /* the stage the last turn started in */
+    FILE *out;           /* where the conversation is shown, or NULL */
     bool tty;            /* readline, prompts, colour, wrapping */
     bool trace;          /* print the trace after every turn */
+    bool coach;          /* print a coaching note after every turn */
+    bool json;           /* print the session as JSON at the end */
     char *history;       /* the history file, or NULL */
 };
 
@@ -95,16 +111,20 @@ struct chat_command {
 
 static enum chat_next chat_cmd_brief(struct chat *c);
 static enum chat_next chat_cmd_help(struct chat *c);
+static enum chat_next chat_cmd_hint(struct chat *c);
 static enum chat_next chat_cmd_quit(struct chat *c);
 static enum chat_next chat_cmd_restart(struct chat *c);
+static enum chat_next chat_cmd_score(struct chat *c);
 static enum chat_next chat_cmd_why(struct chat *c);
 
 /* The commands, in the order /help lists them. */
 static const struct chat_command chat_commands[] = {
     {"/brief", chat_cmd_brief, "show the brief again"},
     {"/help", chat_cmd_help, "list these commands"},
+    {"/hint", chat_cmd_hint, "suggest what to say next"},
     {"/quit", chat_cmd_quit, "leave the conversation (so does Ctrl-D)"},
     {"/restart", chat_cmd_restart, "start the conversation again"},
+    {"/score", chat_cmd_score, "show the report card so far"},
     {"/why", chat_cmd_why, "explain the persona's last reply"},
     {NULL, NULL, NULL},
 };
@@ -112,6 +132,39 @@ static const struct chat_command chat_commands[] = {
 /* ------------------------------------------------------------------ */
 /* Output                                                              */
 /* ------------------------------------------------------------------ */
+
+/* Write b to the stream the conversation is shown on, if there is one
+ * (with --json and a piped standard input there is none), and flush it
+ * so that the learner sees it before the next prompt. */
+static void chat_emit(const struct chat *c, const struct buf *b)
+{
+    if (c->out == NULL)
+        return;
+    fwrite(buf_str(b), 1, b->len, c->out);
+    fflush(c->out);
+}
+
+/* The same for a constant string. */
+static void chat_emit_str(const struct chat *c, const char *s)
+{
+    if (c->out == NULL)
+        return;
+    fputs(s, c->out);
+    fflush(c->out);
+}
+
+/* The escape sequence for style s: only on a terminal that takes
+ * colour. */
+static const char *chat_sgr(const struct chat *c, enum term_style s)
+{
+    return c->tty ? term_sgr(c->out, s) : "";
+}
+
+/* The width to wrap to: the terminal's, or none in a transcript. */
+static int chat_width(const struct chat *c)
+{
+    return c->tty ? term_width(c->out) : CHAT_NO_WRAP;
+}
 
 /* Print a note from the program (not the persona) on its own line, in
  * brackets when it is a transcript line, dimmed on a terminal. */
@@ -126,14 +179,11 @@ static void chat_note(const struct chat *c, const char *fmt, ...)
     va_start(ap, fmt);
     buf_vprintf(&text, fmt, ap);
     va_end(ap);
-    if (c->tty)
-        buf_puts(&out, term_sgr(stdout, TERM_DIM));
+    buf_puts(&out, chat_sgr(c, TERM_DIM));
     term_sanitise(&out, buf_str(&text), text.len, TERM_KEEP_NEWLINES);
-    if (c->tty)
-        buf_puts(&out, term_sgr(stdout, TERM_RESET));
+    buf_puts(&out, chat_sgr(c, TERM_RESET));
     buf_putc(&out, '\n');
-    fwrite(buf_str(&out), 1, out.len, stdout);
-    fflush(stdout);
+    chat_emit(c, &out);
     buf_free(&text);
     buf_free(&out);
 }
@@ -151,11 +201,11 @@ static void chat_say(const struct chat *c, const char *text)
     if (c->tty) {
         size_t cols = term_strwidth(name) + 2;
 
-        buf_puts(&out, term_sgr(stdout, TERM_PERSONA));
+        buf_puts(&out, chat_sgr(c, TERM_PERSONA));
         term_sanitise(&out, name, strlen(name), 0);
-        buf_puts(&out, term_sgr(stdout, TERM_RESET));
+        buf_puts(&out, chat_sgr(c, TERM_RESET));
         buf_puts(&out, ": ");
-        term_wrap(&out, text, term_width(stdout), (int)cols, (int)cols);
+        term_wrap(&out, text, chat_width(c), (int)cols, (int)cols);
         buf_puts(&out, "\n\n");
     } else {
         term_sanitise(&out, name, strlen(name), 0);
@@ -163,8 +213,7 @@ static void chat_say(const struct chat *c, const char *text)
         term_sanitise(&out, text, strlen(text), TERM_KEEP_NEWLINES);
         buf_putc(&out, '\n');
     }
-    fwrite(buf_str(&out), 1, out.len, stdout);
-    fflush(stdout);
+    chat_emit(c, &out);
     buf_free(&out);
 }
 
@@ -173,9 +222,7 @@ static void chat_say(const struct chat *c, const char *text)
 static void chat_paragraph(const struct chat *c, struct buf *out,
                            const char *text, int col, int indent)
 {
-    int width = c->tty ? term_width(stdout) : CHAT_NO_WRAP;
-
-    term_wrap(out, text, width, col, indent);
+    term_wrap(out, text, chat_width(c), col, indent);
     buf_putc(out, '\n');
 }
 
@@ -195,11 +242,9 @@ static void chat_brief(const struct chat *c)
         buf_printf(&who, ", %s at %s", role, org);
     else if (role[0] != '\0' || org[0] != '\0')
         buf_printf(&who, ", %s", role[0] != '\0' ? role : org);
-    if (c->tty)
-        buf_puts(&out, term_sgr(stdout, TERM_HEADING));
+    buf_puts(&out, chat_sgr(c, TERM_HEADING));
     chat_paragraph(c, &out, buf_str(&who), 0, 2);
-    if (c->tty)
-        buf_puts(&out, term_sgr(stdout, TERM_RESET));
+    buf_puts(&out, chat_sgr(c, TERM_RESET));
     if (scene[0] != '\0') {
         buf_putc(&out, '\n');
         chat_paragraph(c, &out, scene, 0, 0);
@@ -219,14 +264,13 @@ static void chat_brief(const struct chat *c)
                    "Type what you would say and press Enter. /help lists "
                    "the commands; Ctrl-D leaves. (Seed %llu.)",
                    (unsigned long long)rp_session_seed(c->session));
-        buf_puts(&out, term_sgr(stdout, TERM_DIM));
+        buf_puts(&out, chat_sgr(c, TERM_DIM));
         chat_paragraph(c, &out, buf_str(&hint), 0, 0);
-        buf_puts(&out, term_sgr(stdout, TERM_RESET));
+        buf_puts(&out, chat_sgr(c, TERM_RESET));
         buf_putc(&out, '\n');
         buf_free(&hint);
     }
-    fwrite(buf_str(&out), 1, out.len, stdout);
-    fflush(stdout);
+    chat_emit(c, &out);
     buf_free(&who);
     buf_free(&out);
 }
@@ -241,14 +285,90 @@ static void chat_opening(const struct chat *c)
 
 static void chat_trace(const struct chat *c)
 {
+    if (c->out == NULL)
+        return;
+    fputs(chat_sgr(c, TERM_DIM), c->out);
+    trace_print(c->out, c->last, c->stage_before);
+    fputs(chat_sgr(c, TERM_RESET), c->out);
     if (c->tty)
-        fputs(term_sgr(stdout, TERM_DIM), stdout);
-    trace_print(stdout, c->last, c->stage_before);
-    if (c->tty) {
-        fputs(term_sgr(stdout, TERM_RESET), stdout);
-        fputc('\n', stdout);
+        fputc('\n', c->out);
+    fflush(c->out);
+}
+
+/* A note from the coach, the hint or the coaching of a turn: "LABEL:
+ * text", dimmed and wrapped under itself on a terminal, on one line in a
+ * transcript.  text comes from the engine (and may quote the persona or
+ * the learner); NULL is shown as "none". */
+static void chat_advice(const struct chat *c, const char *label,
+                        const char *text)
+{
+    struct buf out = {0};
+    size_t cols = strlen(label) + 2;
+
+    buf_puts(&out, chat_sgr(c, TERM_DIM));
+    buf_puts(&out, label);
+    buf_puts(&out, ": ");
+    term_wrap(&out, text != NULL && text[0] != '\0' ? text : "none",
+              chat_width(c), (int)cols, (int)cols);
+    buf_puts(&out, chat_sgr(c, TERM_RESET));
+    buf_puts(&out, c->tty ? "\n\n" : "\n");
+    chat_emit(c, &out);
+    buf_free(&out);
+}
+
+/* The coaching note on the turn just taken (--coach). */
+static void chat_coaching(const struct chat *c, const rp_turn *t)
+{
+    char *note = rp_turn_coaching(t);
+
+    chat_advice(c, "coach", note);
+    free(note);
+}
+
+/* The report card of the conversation so far, after a blank line; a
+ * line saying there is nothing to score before the first turn. */
+static int chat_report(const struct chat *c)
+{
+    rp_report *r;
+
+    if (c->out == NULL)
+        return STATUS_OK;
+    if (rp_session_turn_count(c->session) == 0) {
+        chat_emit_str(c, "\n");
+        chat_note(c, "[no report card: nothing was said to score]");
+        if (c->tty)
+            chat_emit_str(c, "\n");
+        return STATUS_OK;
     }
+    r = rp_session_report(c->session);
+    if (r == NULL) {
+        msg_error("chat", "the engine could not make a report card");
+        return STATUS_INTERNAL;
+    }
+    fputc('\n', c->out);
+    report_print(c->out, r, c->tty && term_unicode(), c->tty, chat_width(c));
+    if (c->tty)
+        fputc('\n', c->out);
+    fflush(c->out);
+    rp_report_free(r);
+    return STATUS_OK;
+}
+
+/* The session as one JSON object on the last line of standard output
+ * (--json). */
+static int chat_json(const struct chat *c)
+{
+    char *json = rp_session_json(c->session);
+
+    if (json == NULL) {
+        msg_error("chat", "the engine could not write the session as JSON");
+        return STATUS_INTERNAL;
+    }
+    term_json_puts(stdout, json);
+    fputc('\n', stdout);
     fflush(stdout);
+    free(json);
+    return STATUS_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -268,9 +388,23 @@ static enum chat_next chat_cmd_help(struct chat *c)
     buf_puts(&out, "Anything else you type is said to the persona.\n");
     if (c->tty)
         buf_putc(&out, '\n');
-    fwrite(buf_str(&out), 1, out.len, stdout);
-    fflush(stdout);
+    chat_emit(c, &out);
     buf_free(&out);
+    return CHAT_CONTINUE;
+}
+
+static enum chat_next chat_cmd_score(struct chat *c)
+{
+    chat_report(c);
+    return CHAT_CONTINUE;
+}
+
+static enum chat_next chat_cmd_hint(struct chat *c)
+{
+    char *hint = rp_session_hint(c->session);
+
+    chat_advice(c, "hint", hint);
+    free(hint);
     return CHAT_CONTINUE;
 }
 
@@ -298,7 +432,7 @@ static enum chat_next chat_cmd_restart(struct chat *c)
     c->stage_before = NULL;
     chat_note(c, "[conversation restarted]");
     if (c->tty)
-        fputc('\n', stdout);
+        chat_emit_str(c, "\n");
     chat_opening(c);
     return CHAT_CONTINUE;
 }
@@ -338,7 +472,7 @@ static enum chat_next chat_command(struct chat *c, const char *line, size_t len)
               matches > 1 ? "ambiguous" : "unknown", (int)(n > 60 ? 60 : n),
               line);
     if (c->tty)
-        fputc('\n', stdout);
+        chat_emit_str(c, "\n");
     return CHAT_CONTINUE;
 }
 
@@ -346,46 +480,12 @@ static enum chat_next chat_command(struct chat *c, const char *line, size_t len)
 /* Reading lines                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Read one line from a non-terminal standard input into line, without
- * its "\n" or "\r\n"; NUL bytes are kept.  Returns 1, or 0 at the end of
- * the input. */
-static int chat_read_pipe(struct buf *line)
-{
-    size_t dropped = 0;
-    bool any = false;
-    int ch;
-
-    buf_clear(line);
-    buf_reserve(line, 0);
-    while ((ch = getc(stdin)) != EOF) {
-        any = true;
-        if (ch == '\n')
-            break;
-        if (line->len < CHAT_MAX_LINE)
-            buf_putc(line, ch);
-        else
-            dropped++;
-    }
-    if (!any) {
-        if (ferror(stdin))
-            msg_error("chat", "cannot read standard input: %s",
-                      strerror(errno));
-        return 0;
-    }
-    if (line->len > 0 && line->ptr[line->len - 1] == '\r')
-        line->ptr[--line->len] = '\0';
-    if (dropped > 0)
-        msg_error("chat", "a line of %zu bytes was cut to the first %u",
-                  line->len + dropped, CHAT_MAX_LINE);
-    return 1;
-}
-
 /* The prompt: "you> ", in colour when the terminal takes it.  The
  * escape sequences sit between RL_PROMPT_START_IGNORE and
  * RL_PROMPT_END_IGNORE so that readline knows they take no room. */
-static void chat_prompt(struct buf *out)
+static void chat_prompt(const struct chat *c, struct buf *out)
 {
-    const char *on = term_sgr(stdout, TERM_LEARNER);
+    const char *on = chat_sgr(c, TERM_LEARNER);
 
     if (on[0] != '\0')
         buf_printf(out, "%c%s%c", RL_PROMPT_START_IGNORE, on,
@@ -393,7 +493,7 @@ static void chat_prompt(struct buf *out)
     buf_puts(out, "you>");
     if (on[0] != '\0')
         buf_printf(out, "%c%s%c", RL_PROMPT_START_IGNORE,
-                   term_sgr(stdout, TERM_RESET), RL_PROMPT_END_IGNORE);
+                   chat_sgr(c, TERM_RESET), RL_PROMPT_END_IGNORE);
     buf_putc(out, ' ');
 }
 
@@ -404,7 +504,7 @@ static int chat_read_tty(struct chat *c, struct buf *line)
     struct buf prompt = {0};
     char *text;
 
-    chat_prompt(&prompt);
+    chat_prompt(c, &prompt);
     text = readline(buf_str(&prompt));
     buf_free(&prompt);
     buf_clear(line);
@@ -532,6 +632,7 @@ static void chat_readline_init(struct chat *c, struct sigaction *old_int)
 
     rl_readline_name = "rapport"; /* for $if rapport in ~/.inputrc */
     rl_change_environment = 0;    /* leave $COLUMNS and $LINES alone */
+    rl_outstream = c->out;        /* standard error with --json */
     rl_attempted_completion_function = chat_complete;
     using_history();
     stifle_history(CHAT_HISTORY_MAX);
@@ -578,13 +679,13 @@ static int chat_turn(struct chat *c, const char *line, size_t len)
     const rp_turn *t;
     int rc;
 
-    if (!c->tty) {
+    if (!c->tty && c->out != NULL) {
         struct buf echo = {0};
 
         buf_puts(&echo, "You: ");
         term_sanitise(&echo, line, len, 0);
         buf_putc(&echo, '\n');
-        fwrite(buf_str(&echo), 1, echo.len, stdout);
+        chat_emit(c, &echo);
         buf_free(&echo);
     }
     free(c->stage_before);
@@ -598,6 +699,8 @@ static int chat_turn(struct chat *c, const char *line, size_t len)
     }
     c->last = t;
     chat_say(c, rp_turn_reply(t));
+    if (c->coach)
+        chat_coaching(c, t);
     if (c->trace)
         chat_trace(c);
     return rp_turn_ended(t) || rp_session_ended(c->session) ? 1 : 0;
@@ -613,7 +716,8 @@ static int chat_loop(struct chat *c)
         size_t skip = 0;
         int rc;
 
-        if (!(c->tty ? chat_read_tty(c, &line) : chat_read_pipe(&line))) {
+        if (!(c->tty ? chat_read_tty(c, &line)
+                     : line_read(stdin, &line, "chat"))) {
             /* (readline has ended the prompt's line itself) */
             chat_note(c, "[conversation ended by the learner]");
             break;
@@ -655,21 +759,45 @@ static uint64_t chat_clock_seed(void)
            ((uint64_t)getpid() << 32);
 }
 
-int chat_run(const rp_persona *p, uint64_t seed, bool seed_given, bool trace)
+/* After the conversation, however it ended: the report card, then with
+ * --json the session. */
+static int chat_finish(const struct chat *c)
 {
+    int status = chat_report(c);
+
+    if (status == STATUS_OK && c->json)
+        status = chat_json(c);
+    return status;
+}
+
+int chat_run(const rp_persona *p, const struct chat_options *opts)
+{
+    static const struct chat_options defaults = {0};
     struct chat c = {0};
     struct sigaction old_int;
     int status;
 
+    if (opts == NULL)
+        opts = &defaults;
     c.persona = p;
-    c.trace = trace;
-    c.tty = term_isatty(stdin) && term_isatty(stdout);
-    c.session = rp_session_new(p, seed_given ? seed : chat_clock_seed());
+    c.trace = opts->trace;
+    c.coach = opts->coach;
+    c.json = opts->json;
+    /* With --json, standard output is the JSON's alone: a learner at a
+     * terminal holds the conversation on standard error; a script sees
+     * nothing of it. */
+    if (!c.json)
+        c.out = stdout;
+    else if (term_isatty(stdin))
+        c.out = stderr;
+    c.tty = c.out != NULL && term_isatty(stdin) && term_isatty(c.out);
+    c.session =
+        rp_session_new(p, opts->seed_given ? opts->seed : chat_clock_seed());
     if (c.session == NULL) {
         msg_error("chat", "the engine could not start a conversation");
         return STATUS_INTERNAL;
     }
-    if (trace)
+    if (c.trace)
         chat_note(&c, "[trace] seed %llu",
                   (unsigned long long)rp_session_seed(c.session));
     chat_brief(&c);
@@ -681,6 +809,8 @@ int chat_run(const rp_persona *p, uint64_t seed, bool seed_given, bool trace)
     } else {
         status = chat_loop(&c);
     }
+    if (status == STATUS_OK)
+        status = chat_finish(&c);
     free(c.stage_before);
     rp_session_free(c.session);
     return status;
@@ -707,11 +837,12 @@ int cmd_chat(int argc, char **argv)
     static const struct option longopts[] = {
         {"seed", required_argument, NULL, 's'},
         {"trace", no_argument, NULL, 't'},
+        {"coach", no_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    uint64_t seed = 0;
-    bool seed_given = false, trace = false;
+    struct chat_options opts = {0};
     rp_persona *p;
     int c, status;
 
@@ -720,15 +851,21 @@ int cmd_chat(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (!chat_parse_seed(optarg, &seed))
+            if (!chat_parse_seed(optarg, &opts.seed))
                 return msg_usage("chat",
                                  "--seed takes a whole number from 0 to "
                                  "18446744073709551615, not '%s'",
                                  optarg);
-            seed_given = true;
+            opts.seed_given = true;
             break;
         case 't':
-            trace = true;
+            opts.trace = true;
+            break;
+        case 'c':
+            opts.coach = true;
+            break;
+        case 'j':
+            opts.json = true;
             break;
         case 'h':
             fputs(chat_usage, stdout);
@@ -747,7 +884,7 @@ int cmd_chat(int argc, char **argv)
     p = personas_open("chat", argv[optind]);
     if (p == NULL)
         return STATUS_INPUT;
-    status = chat_run(p, seed, seed_given, trace);
+    status = chat_run(p, &opts);
     rp_persona_free(p);
     return status;
 }

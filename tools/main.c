@@ -4,8 +4,8 @@
  * rapport lets students rehearse networking conversations with scripted
  * personas.  This file reads the global options, finds the subcommand in
  * the dispatch table and runs it; each subcommand lives in its own file
- * (chat.c, list.c, lint.c; pick.c when no command is given).  The exit
- * statuses are documented in the usage text below and in tools.h.
+ * (chat.c, list.c, lint.c, score.c; pick.c when no command is given).
+ * The exit statuses are documented in the usage text below and in tools.h.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,9 +20,14 @@ static const char main_usage[] =
     "command, choose a persona from a list and talk to them.\n"
     "\n"
     "Commands:\n"
-    "  chat [--seed N] [--trace] PERSONA  talk to a persona\n"
+    "  chat [--seed N] [--trace] [--coach] [--json] PERSONA\n"
+    "                                     talk to a persona; a report card\n"
+    "                                     at the end\n"
     "  list [--json]                      list the personas, easiest first\n"
     "  lint [-v] [FILE|DIR|ID...]         check persona files\n"
+    "  score [--persona PERSONA] [--context TEXT] [--turn N]\n"
+    "        [--after-brush-off] [--json] REPLY|-\n"
+    "                                     score one reply, with evidence\n"
     "  help [COMMAND]                     show this help, or a command's\n"
     "\n"
     "Options:\n"
@@ -57,8 +62,8 @@ static const struct main_command {
     const char *name;
     int (*run)(int argc, char **argv);
 } main_commands[] = {
-    {"chat", cmd_chat}, {"help", main_help}, {"lint", cmd_lint},
-    {"list", cmd_list}, {NULL, NULL},
+    {"chat", cmd_chat}, {"help", main_help},  {"lint", cmd_lint},
+    {"list", cmd_list}, {"score", cmd_score}, {NULL, NULL},
 };
 
 static const struct main_command *main_find(const char *name)
@@ -134,7 +139,7 @@ int main(int argc, char **argv)
     } else {
         return msg_usage(NULL,
                          "unknown command '%s' (the commands are "
-                         "chat, list, lint and help)",
+                         "chat, list, lint, score and help)",
                          argv[optind]);
     }
 

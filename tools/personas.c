@@ -12,7 +12,9 @@
  * The first directory holding an id wins, so a learner's own copy
  * shadows the installed one.  Listings take every *.yaml file directly in
  * each directory (never common/, which holds shared includes).  A persona
- * is loaded with includes confined to the directory it was found in.  When
+ * is loaded with includes confined to the directory it was found in; a
+ * shared file such as common/score-only.yaml is looked for in the common/
+ * directory of each directory on the path, in the same order.  When
  * loading fails the engine's diagnostics are printed, so the user sees
  * exactly what is wrong and where.
  */
@@ -394,5 +396,35 @@ rp_persona *personas_open(const char *cmd, const char *arg)
         p = personas_load(path, root);
     free(path);
     free(root);
+    return p;
+}
+
+rp_persona *personas_open_common(const char *cmd, const char *name)
+{
+    struct personas_dirs dirs;
+    struct buf where = {0};
+    char *file = personas_join("common", name);
+    rp_persona *p = NULL;
+    size_t i;
+
+    personas_dirs_get(&dirs);
+    for (i = 0; i < dirs.n; i++) {
+        char *path = personas_join(dirs.v[i], file);
+
+        if (personas_is_file(path)) {
+            /* common/ files include their neighbours: the root is the
+             * personas directory, which holds common/. */
+            p = personas_load(path, dirs.v[i]);
+            free(path);
+            goto out_free_dirs;
+        }
+        free(path);
+    }
+    personas_describe_path(&where);
+    msg_error(cmd, "cannot find %s in any of %s", file, buf_str(&where));
+    buf_free(&where);
+out_free_dirs:
+    personas_dirs_free(&dirs);
+    free(file);
     return p;
 }

@@ -128,8 +128,7 @@ int cmd_pick(int argc, char **argv)
         choice = pick_ask(items, n, def);
     else
         choice = def;
-    status = choice < n ? chat_run(items[choice].persona, 0, false, false)
-                        : STATUS_OK;
+    status = choice < n ? chat_run(items[choice].persona, NULL) : STATUS_OK;
     list_free(items, n);
     return status;
 }

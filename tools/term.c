@@ -19,6 +19,7 @@
 #define _XOPEN_SOURCE 700 /* wcwidth */
 #endif
 
+#include <langinfo.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,22 +67,23 @@ static bool term_names_utf8(const char *s)
     return false;
 }
 
-/* The locale the user asked for is the first non-empty one of LC_ALL,
- * LC_CTYPE and LANG (POSIX precedence); term_init may have switched the
- * program to C.UTF-8 since, so the environment is what tells whether the
- * terminal is expected to show UTF-8. */
+/* The locale the user asked for is what setlocale(LC_CTYPE, "") picks
+ * from LC_ALL, LC_CTYPE and LANG; term_init may have switched the
+ * program to C.UTF-8 since (rapport's text is UTF-8 whatever the
+ * terminal shows), so that locale is set again just long enough to ask
+ * nl_langinfo for its codeset, then the current one restored.  A UTF-8
+ * locale the system does not have counts as no UTF-8. */
 bool term_unicode(void)
 {
-    static const char *const vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
-    size_t i;
+    const char *current = setlocale(LC_CTYPE, NULL);
+    char *saved = mem_strdup(current != NULL ? current : "C");
+    bool utf8 = false;
 
-    for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *v = getenv(vars[i]);
-
-        if (v != NULL && v[0] != '\0')
-            return term_names_utf8(v);
-    }
-    return false;
+    if (setlocale(LC_CTYPE, "") != NULL)
+        utf8 = term_names_utf8(nl_langinfo(CODESET));
+    setlocale(LC_CTYPE, saved);
+    free(saved);
+    return utf8;
 }
 
 int term_width(FILE *f)
@@ -126,6 +128,10 @@ const char *term_sgr(FILE *f, enum term_style s)
         return "\033[1;32m";
     case TERM_ERROR:
         return "\033[1;31m";
+    case TERM_GOOD:
+        return "\033[32m";
+    case TERM_BAD:
+        return "\033[31m";
     }
     return "";
 }
@@ -448,4 +454,32 @@ void term_wrap(struct buf *out, const char *text, int width, int col,
         term_wrap_word(&w, s + start, i - start);
     }
     buf_free(&clean);
+}
+
+void term_json_puts(FILE *f, const char *json)
+{
+    struct buf out = {0};
+    size_t n = strlen(json), i = 0;
+
+    buf_reserve(&out, n);
+    while (i < n) {
+        uint32_t cp;
+        size_t len = term_utf8(json + i, n - i, &cp);
+
+        if (len == 0) {
+            buf_puts(&out, "\\ufffd");
+            i++;
+            continue;
+        }
+        if (cp < 0x20 && cp != '\n' && cp != '\t' && cp != '\r')
+            buf_putc(&out, '?');
+        else if (cp == 0x7f || (cp >= 0x80 && term_is_control(cp)) ||
+                 cp == 0x2028 || cp == 0x2029)
+            buf_printf(&out, "\\u%04x", (unsigned)cp);
+        else
+            buf_put(&out, json + i, len);
+        i += len;
+    }
+    fwrite(buf_str(&out), 1, out.len, f);
+    buf_free(&out);
 }

@@ -4,7 +4,8 @@
  *
  * The program is a thin front end over the engine's public header,
  * engine/rapport.h, which is the only engine header tools/ includes.  Each
- * subcommand lives in its own file (chat.c, list.c, lint.c, pick.c) and is
+ * subcommand lives in its own file (chat.c, list.c, lint.c, pick.c,
+ * score.c) and is
  * reached through the dispatch table in main.c; the helpers they share are
  * declared here, grouped by the file that defines them, and every
  * function's prefix names that file (tmux style).  Everything that reaches
@@ -51,6 +52,7 @@ int cmd_chat(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_pick(int argc, char **argv);
+int cmd_score(int argc, char **argv);
 
 /* ------------------------------------------------------------------ */
 /* mem.c: allocation that cannot fail                                 */
@@ -121,8 +123,10 @@ bool term_isatty(FILE *f);
 /* Whether to colour output to f: a terminal, NO_COLOR unset or empty
  * (https://no-color.org), TERM not "dumb". */
 bool term_colour(FILE *f);
-/* Whether the user's locale claims UTF-8, so that symbols such as the
- * difficulty stars may be printed. */
+/* Whether the user's locale (LC_ALL, LC_CTYPE, LANG) is a UTF-8 one that
+ * the system knows, as nl_langinfo(CODESET) tells once it is set, so
+ * that symbols such as the difficulty stars and the report card's bars
+ * may be printed. */
 bool term_unicode(void);
 /* Columns available on f: $COLUMNS when set, else the terminal's width,
  * else 80; never less than 20. */
@@ -136,6 +140,8 @@ enum term_style {
     TERM_LEARNER, /* the "you>" prompt */
     TERM_HEADING,
     TERM_ERROR,
+    TERM_GOOD, /* a positive score */
+    TERM_BAD,  /* a negative score */
 };
 /* The escape sequence for style s, or "" when f gets no colour. */
 const char *term_sgr(FILE *f, enum term_style s);
@@ -163,6 +169,12 @@ void term_puts(FILE *f, const char *s, unsigned flags);
 /* Replace, in place and byte for byte, everything term_sanitise would
  * change by '?': for source lines under a caret that counts bytes. */
 void term_sanitise_bytes(char *s, size_t n);
+/* Write the JSON text json to f with what is unsafe on a terminal but
+ * valid in JSON strings (C1 controls, bidirectional overrides and
+ * isolates, U+2028 and U+2029) escaped as \uXXXX, and invalid UTF-8 as
+ * \ufffd: the same JSON value, whatever it quotes.  Raw C0 controls
+ * cannot appear in valid JSON and become '?'. */
+void term_json_puts(FILE *f, const char *json);
 /* The functions below take raw text and sanitise it themselves (on one
  * line, but for term_wrap). */
 /* Display width in columns of s, as term_pad would print it. */
@@ -232,6 +244,10 @@ int personas_resolve(const char *cmd, const char *arg, char **path,
  * failure, print why (the diagnostics, for a file that does not load)
  * and return NULL: the exit status is then STATUS_INPUT. */
 rp_persona *personas_open(const char *cmd, const char *arg);
+/* Load the shared file common/NAME from the first directory on the
+ * search path that has it, with includes confined to that directory;
+ * on failure print why (as cmd) and return NULL. */
+rp_persona *personas_open_common(const char *cmd, const char *name);
 
 /* ------------------------------------------------------------------ */
 /* list.c: the personas that load, easiest first (also for pick.c)    */
@@ -253,12 +269,42 @@ void list_free(struct list_item *items, size_t n);
 void list_print(const struct list_item *items, size_t n, bool numbered);
 
 /* ------------------------------------------------------------------ */
-/* chat.c and trace.c: conversations                                  */
+/* line.c: reading lines from a pipe                                  */
 /* ------------------------------------------------------------------ */
 
+/* Lines are kept up to this many bytes and the rest dropped: far more
+ * than the engine reads (rp_limits.max_input), and a bound on memory
+ * when the input has no newlines at all. */
+#define LINE_READ_MAX (1u << 20)
+
+/* Read one line from f (standard input, not a terminal) into line,
+ * without its "\n" or "\r\n"; NUL bytes are kept.  Returns 1, or 0 at
+ * the end of the input (after a message, as cmd, on a read error). */
+int line_read(FILE *f, struct buf *line, const char *cmd);
+
+/* ------------------------------------------------------------------ */
+/* chat.c, report.c and trace.c: conversations                        */
+/* ------------------------------------------------------------------ */
+
+/* How to hold a conversation; a zeroed struct gives the defaults. */
+struct chat_options {
+    uint64_t seed;
+    bool seed_given; /* false: a seed is derived from the clock */
+    bool trace;      /* the trace after every reply */
+    bool coach;      /* a coaching note after every reply */
+    bool json;       /* the session as JSON on stdout, and nothing else */
+};
+
 /* Run a conversation with p (owned by the caller) and return the exit
- * status.  seed_given false: a seed is derived from the clock. */
-int chat_run(const rp_persona *p, uint64_t seed, bool seed_given, bool trace);
+ * status. */
+int chat_run(const rp_persona *p, const struct chat_options *opts);
+
+/* Print the report card r to f, sanitised: the overall score, a bar per
+ * dimension (Unicode blocks when unicode, else '#' and '.'), the
+ * strengths and the fixes, with text wrapped to width columns
+ * (wrap false: not wrapped at all). */
+void report_print(FILE *f, const rp_report *r, bool unicode, bool wrap,
+                  int width);
 
 /* Print the trace of turn t (what the engine understood and why it
  * answered as it did) to f, sanitised; stage_before is the stage the
