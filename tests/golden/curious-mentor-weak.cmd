@@ -1,0 +1,1 @@
+chat curious-mentor --seed 5

@@ -1,0 +1,1 @@
+chat rushed-alumnus --seed 3

@@ -1,0 +1,1 @@
+score --after-brush-off --turn 3 -

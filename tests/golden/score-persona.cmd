@@ -1,0 +1,1 @@
+score --persona curious-mentor --turn 4 --json -

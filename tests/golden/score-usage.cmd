@@ -1,0 +1,1 @@
+score --turn 0 hello
