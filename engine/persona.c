@@ -2251,9 +2251,9 @@ static void stem_facts(loader *L)
         fact->stems = PARRAY(p, const char *, t.ntokens + 1);
         for (size_t i = 0; i < t.ntokens; i++) {
             const rp_token *k = &t.tokens[i];
-            /* Short or common words ("app", "work") say nothing about
-             * research, whoever listed them. */
-            if (k->kind != RP_TOK_WORD || k->stem_len == 0 || k->len < 4 ||
+            /* Very short or common words ("is", "work") and the
+             * persona's own name say nothing about research. */
+            if (k->kind != RP_TOK_WORD || k->stem_len == 0 || k->len < 3 ||
                 stopword(&p->rubric, t.match.ptr + k->start, k->len) ||
                 in_header(p, t.match.ptr + k->start, k->len))
                 continue;

@@ -974,14 +974,25 @@ char *rp_hint_build(const rp_persona *p, const rp_turn_record *h, size_t n,
         any_prep |= sc->value[RP_DIM_PREPARATION] > 0;
     }
     rp_dim d;
+    const char *pl = persona_last ? persona_last : "";
+    size_t pll = strlen(pl);
+    while (pll > 0 &&
+           (pl[pll - 1] == ' ' || pl[pll - 1] == ')' || pl[pll - 1] == '"'))
+        pll--;
+    bool asked_you = pll > 0 && pl[pll - 1] == '?';
     if (ended) {
         rp_buf_puts(&b, "The conversation is over. /score shows how it went; "
                         "/restart tries again.");
         goto out;
     }
-    if (n > 0 && h[n - 1].brush_off)
+    if (n > 0 && h[n - 1].brush_off) {
         d = RP_DIM_REJECTION_GRACE;
-    else if (!asked_recently)
+    } else if (asked_you) {
+        rp_buf_puts(&b, "They asked you something: answer in a sentence or "
+                        "two, then hand the conversation back with a "
+                        "question about them.");
+        goto out;
+    } else if (!asked_recently)
         d = hk[0] && n > 0 ? RP_DIM_FOLLOW_UP : RP_DIM_CURIOSITY;
     else if (!any_follow && hk[0])
         d = RP_DIM_FOLLOW_UP;
@@ -997,9 +1008,13 @@ char *rp_hint_build(const rp_persona *p, const rp_turn_record *h, size_t n,
     if (d == RP_DIM_FOLLOW_UP && hk[0])
         rp_buf_printf(&b, "Ask about \"%s\": build on what they just said. ",
                       hk);
-    else if (d == RP_DIM_PREPARATION)
-        rp_buf_printf(&b, "Show you did your homework: they %s ",
-                      p->facts[0].text);
+    if (d == RP_DIM_PREPARATION) {
+        /* Point at a fact of the brief; a hook from their line would
+         * make a poor example here. */
+        rp_buf_printf(&b, "%s From their brief: \"%s\"", c->advice,
+                      p->facts[n % p->nfacts].text);
+        goto out;
+    }
     rp_buf_puts(&b, c->advice);
     if (c->example[0]) {
         rp_buf tmp;
