@@ -219,16 +219,23 @@ void rp_score_content_stems(const rp_persona *p, const rp_text *t, rp_buf *out)
 /* Cues                                                                */
 /* ------------------------------------------------------------------ */
 
-/* Words in the clause that ends at the last "?" (back to the previous
- * clause punctuation): "No way, I'm from Ohio too! Whereabouts?" -> 1.
- * SIZE_MAX when there is no question mark. */
-static size_t question_words(const rp_text *t)
+/* The index of the last "?" token, or SIZE_MAX. */
+static size_t last_question_mark(const rp_text *t)
 {
     size_t last_q = SIZE_MAX;
     for (size_t i = 0; i < t->ntokens; i++)
         if (t->tokens[i].kind == RP_TOK_PUNCT &&
             t->match.ptr[t->tokens[i].start] == '?')
             last_q = i;
+    return last_q;
+}
+
+/* Words in the clause that ends at the last "?" (back to the previous
+ * clause punctuation): "No way, I'm from Ohio too! Whereabouts?" -> 1.
+ * SIZE_MAX when there is no question mark. */
+static size_t question_words(const rp_text *t)
+{
+    size_t last_q = last_question_mark(t);
     if (last_q == SIZE_MAX)
         return SIZE_MAX;
     size_t n = 0;
@@ -241,18 +248,9 @@ static size_t question_words(const rp_text *t)
  * Anyway, I have been working on...") reads as rhetorical. */
 static bool looks_rhetorical(const rp_text *t)
 {
-    size_t last_q = SIZE_MAX;
-    for (size_t i = 0; i < t->ntokens; i++)
-        if (t->tokens[i].kind == RP_TOK_PUNCT &&
-            t->match.ptr[t->tokens[i].start] == '?')
-            last_q = i;
-    if (last_q == SIZE_MAX)
-        return false;
-    size_t before = 0;
-    for (size_t i = last_q; i-- > 0 && t->tokens[i].kind == RP_TOK_WORD;)
-        before++;
-    size_t after = t->src.len - t->tokens[last_q].src_end;
-    return before <= 3 && after > 40;
+    size_t q = last_question_mark(t);
+    return q != SIZE_MAX && question_words(t) <= 3 &&
+           t->src.len - t->tokens[q].src_end > 40;
 }
 
 static bool cue_cond(const rp_cond *c, const rp_text *t,
