@@ -124,6 +124,7 @@ check: deps-check
 
 check-run: $(BIN) $(TEST_BIN)
 	@$(MAKE) --no-print-directory unit golden
+	./$(BIN) test scripts/
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)

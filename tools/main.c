@@ -4,7 +4,8 @@
  * rapport lets students rehearse networking conversations with scripted
  * personas.  This file reads the global options, finds the subcommand in
  * the dispatch table and runs it; each subcommand lives in its own file
- * (chat.c, list.c, lint.c, score.c; pick.c when no command is given).
+ * (chat.c, list.c, lint.c, score.c, test.c; pick.c when no command is
+ * given).
  * The exit statuses are documented in the usage text below and in tools.h.
  */
 #include <errno.h>
@@ -28,6 +29,9 @@ static const char main_usage[] =
     "  score [--persona PERSONA] [--context TEXT] [--turn N]\n"
     "        [--after-brush-off] [--json] REPLY|-\n"
     "                                     score one reply, with evidence\n"
+    "  test [-j N] [--tap] [--junit FILE] [PATH...]\n"
+    "                                     run scripted conversations and\n"
+    "                                     check their expectations\n"
     "  help [COMMAND]                     show this help, or a command's\n"
     "\n"
     "Options:\n"
@@ -49,7 +53,7 @@ static const char main_usage[] =
     "\n"
     "Exit status:\n"
     "  0   success\n"
-    "  1   lint found warnings but no errors\n"
+    "  1   lint found warnings but no errors; test had failures\n"
     "  2   errors in the input: a persona that does not load, a file or\n"
     "      persona that cannot be found or read\n"
     "  64  the command line was wrong\n"
@@ -63,7 +67,8 @@ static const struct main_command {
     int (*run)(int argc, char **argv);
 } main_commands[] = {
     {"chat", cmd_chat}, {"help", main_help},  {"lint", cmd_lint},
-    {"list", cmd_list}, {"score", cmd_score}, {NULL, NULL},
+    {"list", cmd_list}, {"score", cmd_score}, {"test", cmd_test},
+    {NULL, NULL},
 };
 
 static const struct main_command *main_find(const char *name)
@@ -139,7 +144,7 @@ int main(int argc, char **argv)
     } else {
         return msg_usage(NULL,
                          "unknown command '%s' (the commands are "
-                         "chat, list, lint, score and help)",
+                         "chat, list, lint, score, test and help)",
                          argv[optind]);
     }
 

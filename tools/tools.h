@@ -5,7 +5,7 @@
  * The program is a thin front end over the engine's public header,
  * engine/rapport.h, which is the only engine header tools/ includes.  Each
  * subcommand lives in its own file (chat.c, list.c, lint.c, pick.c,
- * score.c) and is
+ * score.c, test.c) and is
  * reached through the dispatch table in main.c; the helpers they share are
  * declared here, grouped by the file that defines them, and every
  * function's prefix names that file (tmux style).  Everything that reaches
@@ -37,7 +37,7 @@
 /* Exit statuses, documented in `rapport --help` (mandoc's ladder). */
 enum {
     STATUS_OK = 0,        /* success */
-    STATUS_WARNINGS = 1,  /* lint found warnings but no errors */
+    STATUS_WARNINGS = 1,  /* lint: warnings but no errors; test: failures */
     STATUS_INPUT = 2,     /* bad input: a persona that does not load, ... */
     STATUS_USAGE = 64,    /* bad command line (sysexits EX_USAGE) */
     STATUS_INTERNAL = 70, /* internal error (sysexits EX_SOFTWARE) */
@@ -53,6 +53,7 @@ int cmd_list(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_pick(int argc, char **argv);
 int cmd_score(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 
 /* ------------------------------------------------------------------ */
 /* mem.c: allocation that cannot fail                                 */
