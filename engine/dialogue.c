@@ -833,6 +833,54 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
 }
 
 /* ------------------------------------------------------------------ */
+/* Rule examples                                                       */
+/* ------------------------------------------------------------------ */
+
+int rp_session_check_example(rp_session *s, size_t rule, const char *line,
+                             size_t len, size_t *stolen_by)
+{
+    const rp_persona *p = s->p;
+    if (rule >= p->nrules || (!line && len))
+        return RP_EINVAL;
+    rp_text_set(&s->text, line ? line : "", len, p->norm_flags);
+    rp_intent_recognise(p, &s->text, s->md, s->mctx, &s->hits);
+    rp_match m;
+    bool have_m;
+    if (rule_triggered(s, &p->rules[rule], &m, &have_m) <= 0)
+        return 1;
+    /* A stage rule must answer in its stage.  A global rule may be
+     * overridden by a stage's own rule (that is what stage rules are
+     * for), so it only fails when no stage at all lets it answer. */
+    const rp_rule *target = &p->rules[rule];
+    bool answers_somewhere = false;
+    size_t thief = SIZE_MAX;
+    for (size_t st = 0; st < p->nstages; st++) {
+        if (target->stage >= 0 && target->stage != (int)st)
+            continue;
+        const rp_stage *stage = &p->stages[st];
+        size_t taken = SIZE_MAX;
+        for (size_t c = 0; c < stage->ncands && taken == SIZE_MAX; c++) {
+            size_t ri = (size_t)stage->cands[c];
+            if (ri == rule)
+                break;
+            const rp_rule *r = &p->rules[ri];
+            if (r->nconds || r->max_fires)
+                continue; /* may or may not answer: state decides */
+            if (rule_triggered(s, r, &m, &have_m) > 0)
+                taken = ri;
+        }
+        if (taken == SIZE_MAX)
+            answers_somewhere = true;
+        else if (thief == SIZE_MAX)
+            thief = taken;
+    }
+    if (answers_somewhere || thief == SIZE_MAX)
+        return 0;
+    *stolen_by = thief;
+    return 2;
+}
+
+/* ------------------------------------------------------------------ */
 /* Scoring and history                                                 */
 /* ------------------------------------------------------------------ */
 

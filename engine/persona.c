@@ -2753,3 +2753,33 @@ bool rp_persona_upper_case(const rp_persona *p)
 {
     return p->upper;
 }
+
+const char *rp_persona_rule_id(const rp_persona *p, size_t i)
+{
+    return i < p->nrules && p->rules[i].id ? p->rules[i].id : "";
+}
+
+const char *rp_persona_rule_file(const rp_persona *p, size_t i)
+{
+    return i < p->nrules ? p->rules[i].pos.file : "";
+}
+
+int rp_persona_rule_line(const rp_persona *p, size_t i)
+{
+    return i < p->nrules ? p->rules[i].pos.line : 0;
+}
+
+size_t rp_persona_rule_example_count(const rp_persona *p, size_t i)
+{
+    return i < p->nrules ? p->rules[i].nexamples : 0;
+}
+
+const char *rp_persona_rule_example(const rp_persona *p, size_t i, size_t j,
+                                    int *line)
+{
+    if (i >= p->nrules || j >= p->rules[i].nexamples)
+        return NULL;
+    if (line)
+        *line = p->rules[i].examples[j].pos.line;
+    return p->rules[i].examples[j].text;
+}

@@ -157,6 +157,14 @@ const char *rp_persona_fact(const rp_persona *p, size_t i);
 size_t rp_persona_stage_count(const rp_persona *p);
 const char *rp_persona_stage_name(const rp_persona *p, size_t i);
 size_t rp_persona_rule_count(const rp_persona *p);
+/* Rules, by index (i < rp_persona_rule_count): id and where written. */
+const char *rp_persona_rule_id(const rp_persona *p, size_t i);
+const char *rp_persona_rule_file(const rp_persona *p, size_t i);
+int rp_persona_rule_line(const rp_persona *p, size_t i);
+/* A rule's examples (learner lines that must trigger it), with lines. */
+size_t rp_persona_rule_example_count(const rp_persona *p, size_t i);
+const char *rp_persona_rule_example(const rp_persona *p, size_t i, size_t j,
+                                    int *line);
 /* Upper-case output (the 1966 DOCTOR style), from the persona's settings. */
 bool rp_persona_upper_case(const rp_persona *p);
 
@@ -197,6 +205,17 @@ const char *rp_session_opening(const rp_session *s);
  * conversation ended. */
 int rp_session_turn(rp_session *s, const char *line, size_t len,
                     const rp_turn **out);
+
+/* Check one example of rule i: does line trigger the rule (its intents,
+ * patterns, 'all' and 'not'; conditions depend on the conversation's
+ * state and are not evaluated)?  And does an earlier rule with no
+ * conditions, which so always answers first, trigger on it too: in the
+ * rule's stage, or for a global rule in every stage?  Returns 0 when the
+ * example is good, 1 when it does not trigger the rule, 2 when rule *stolen_by
+ * takes it first.  Uses the session's buffers; the conversation itself is not
+ * changed. */
+int rp_session_check_example(rp_session *s, size_t rule, const char *line,
+                             size_t len, size_t *stolen_by);
 
 /* Forget everything and start again with the same persona and seed. */
 void rp_session_restart(rp_session *s);

@@ -128,7 +128,9 @@ struct test_script {
     size_t nturns;
     struct test_group report;
     bool has_report;
-    char *errors; /* rendered load errors; NULL when it loaded */
+    char *errors;    /* rendered load errors; NULL when it loaded */
+    size_t examples; /* > 0: not a script but the rule examples of
+                        persona, one test point each */
 };
 
 /* Test points of s: one per turn, one for the report, one for a
@@ -137,6 +139,8 @@ static size_t test_points(const struct test_script *s)
 {
     if (s->errors != NULL)
         return 1;
+    if (s->examples > 0)
+        return s->examples;
     return s->nturns + (s->has_report ? 1 : 0);
 }
 
@@ -1089,9 +1093,78 @@ static size_t test_cut(const char *s, size_t n, size_t max)
     return max;
 }
 
+/* The rule examples of a persona: each example must trigger its rule,
+ * and no earlier unconditional rule may always take it first
+ * (rp_session_check_example).  One test point per example. */
+static void test_run_examples(const struct test_script *s, struct buf *out)
+{
+    struct buf name = {0}, diag = {0}, d = {0};
+    rp_persona *p = personas_open("test", s->persona);
+    rp_session *sess = p ? rp_session_new(p, s->seed) : NULL;
+    size_t emitted = 0;
+
+    for (size_t r = 0; sess && r < rp_persona_rule_count(p); r++) {
+        for (size_t j = 0; j < rp_persona_rule_example_count(p, r); j++) {
+            int line = 0;
+            const char *ex = rp_persona_rule_example(p, r, j, &line);
+            size_t thief = 0;
+            int rc = rp_session_check_example(sess, r, ex, strlen(ex), &thief);
+
+            buf_clear(&name);
+            buf_clear(&diag);
+            buf_clear(&d);
+            buf_printf(&name, "%s: rule %s example %zu", s->file,
+                       rp_persona_rule_id(p, r), j + 1);
+            emitted++;
+            if (rc == 0) {
+                test_emit(out, 'o', buf_str(&name), "");
+                continue;
+            }
+            buf_printf(&diag,
+                       "at: %s:%d\nexample: ", rp_persona_rule_file(p, r),
+                       line);
+            test_quote(&diag, ex, strlen(ex));
+            buf_puts(&diag, "\nmessage: ");
+            if (rc == 1)
+                buf_printf(&d, "does not trigger rule %s (%s:%d)",
+                           rp_persona_rule_id(p, r), rp_persona_rule_file(p, r),
+                           rp_persona_rule_line(p, r));
+            else
+                buf_printf(&d,
+                           "rule %s (%s:%d) is taken first by rule %s "
+                           "(%s:%d), which has no conditions",
+                           rp_persona_rule_id(p, r), rp_persona_rule_file(p, r),
+                           rp_persona_rule_line(p, r),
+                           rp_persona_rule_id(p, thief),
+                           rp_persona_rule_file(p, thief),
+                           rp_persona_rule_line(p, thief));
+            test_quote(&diag, buf_str(&d), d.len);
+            buf_putc(&diag, '\n');
+            test_emit(out, 'n', buf_str(&name), buf_str(&diag));
+        }
+    }
+    /* The plan counted the examples when the persona loaded; if it no
+     * longer does, the points still appear, as failures. */
+    for (; emitted < s->examples; emitted++) {
+        buf_clear(&name);
+        buf_printf(&name, "%s: rule examples", s->file);
+        test_emit(out, 'n', buf_str(&name),
+                  "message: \"the persona no longer loads\"\n");
+    }
+    rp_session_free(sess);
+    rp_persona_free(p);
+    buf_free(&name);
+    buf_free(&diag);
+    buf_free(&d);
+}
+
 /* Run script s; its results, serialised, into out. */
 static void test_run(const struct test_script *s, struct buf *out)
 {
+    if (s->examples > 0) {
+        test_run_examples(s, out);
+        return;
+    }
     struct buf name = {0}, d = {0}, diag = {0};
     rp_persona *p = NULL;
     rp_session *sess = NULL;
@@ -1559,26 +1632,54 @@ int cmd_test(int argc, char **argv)
     }
 
     tap = force_tap || !term_isatty(stdout);
-    scripts = mem_calloc(files.n ? files.n : 1, sizeof *scripts);
-    results = mem_calloc(files.n ? files.n : 1, sizeof *results);
+    /* Room for the scripts and one examples entry per persona. */
+    scripts = mem_calloc(files.n ? files.n * 2 : 1, sizeof *scripts);
+    results = mem_calloc(files.n ? files.n * 2 : 1, sizeof *results);
+    size_t nscripts = files.n;
     for (i = 0; i < files.n; i++) {
         test_load(files.v[i], &scripts[i]);
         if (scripts[i].errors != NULL)
             bad_input = true;
-        plan += test_points(&scripts[i]);
     }
+    /* Every persona the scripts touch also has its rule examples run. */
+    for (i = 0; i < files.n; i++) {
+        const char *id = scripts[i].persona;
+        bool seen = false;
+
+        if (scripts[i].errors != NULL || id == NULL || scripts[i].skip)
+            continue;
+        for (size_t k = files.n; k < nscripts && !seen; k++)
+            seen = strcmp(scripts[k].persona, id) == 0;
+        if (seen)
+            continue;
+        rp_persona *p = personas_open("test", id);
+        size_t n = 0;
+        for (size_t r = 0; p && r < rp_persona_rule_count(p); r++)
+            n += rp_persona_rule_example_count(p, r);
+        if (n > 0) {
+            struct test_script *e = &scripts[nscripts++];
+            e->persona = mem_strdup(id);
+            e->file = mem_strdup(rp_persona_path(p));
+            e->seed = 1;
+            e->examples = n;
+        }
+        rp_persona_free(p);
+    }
+    for (i = 0; i < nscripts; i++)
+        plan += test_points(&scripts[i]);
     if (tap)
         printf("TAP version 13\n1..%zu\n", plan);
     if (jobs == 1) {
-        for (i = 0; i < files.n; i++) {
+        for (i = 0; i < nscripts; i++) {
             test_run(&scripts[i], &results[i]);
             test_print(buf_str(&results[i]), results[i].len, tap, &tot);
         }
     } else {
-        test_pool(scripts, files.n, jobs, results, tap, &tot);
+        test_pool(scripts, nscripts, jobs, results, tap, &tot);
     }
     if (!tap)
-        printf("%zu scripts, %zu tests\n", files.n, tot.number);
+        printf("%zu scripts, %zu personas' rule examples, %zu tests\n", files.n,
+               nscripts - files.n, tot.number);
     printf("%zu passed, %zu failed", tot.passed, tot.failed);
     if (tot.skipped > 0)
         printf(", %zu skipped", tot.skipped);
@@ -1586,9 +1687,9 @@ int cmd_test(int argc, char **argv)
     status = bad_input        ? STATUS_INPUT
              : tot.failed > 0 ? STATUS_WARNINGS
                               : STATUS_OK;
-    if (junit != NULL && test_junit(junit, scripts, results, files.n) != 0)
+    if (junit != NULL && test_junit(junit, scripts, results, nscripts) != 0)
         status = STATUS_INTERNAL;
-    for (i = 0; i < files.n; i++) {
+    for (i = 0; i < nscripts; i++) {
         test_script_free(&scripts[i]);
         buf_free(&results[i]);
     }
