@@ -4,8 +4,8 @@
  * rapport lets students rehearse networking conversations with scripted
  * personas.  This file reads the global options, finds the subcommand in
  * the dispatch table and runs it; each subcommand lives in its own file
- * (chat.c, list.c, lint.c, score.c, test.c; pick.c when no command is
- * given).
+ * (chat.c, list.c, lint.c, record.c, score.c, test.c; pick.c when no
+ * command is given).
  * The exit statuses are documented in the usage text below and in tools.h.
  */
 #include <errno.h>
@@ -29,7 +29,10 @@ static const char main_usage[] =
     "  score [--persona PERSONA] [--context TEXT] [--turn N]\n"
     "        [--after-brush-off] [--json] REPLY|-\n"
     "                                     score one reply, with evidence\n"
-    "  test [-j N] [--tap] [--junit FILE] [PATH...]\n"
+    "  record [--seed N] PERSONA -o FILE\n"
+    "                                     talk to a persona and write the\n"
+    "                                     conversation as a test script\n"
+    "  test [-j N] [--tap] [--junit FILE] [--update] [PATH...]\n"
     "                                     run scripted conversations and\n"
     "                                     check their expectations\n"
     "  help [COMMAND]                     show this help, or a command's\n"
@@ -66,9 +69,9 @@ static const struct main_command {
     const char *name;
     int (*run)(int argc, char **argv);
 } main_commands[] = {
-    {"chat", cmd_chat}, {"help", main_help},  {"lint", cmd_lint},
-    {"list", cmd_list}, {"score", cmd_score}, {"test", cmd_test},
-    {NULL, NULL},
+    {"chat", cmd_chat}, {"help", main_help},    {"lint", cmd_lint},
+    {"list", cmd_list}, {"record", cmd_record}, {"score", cmd_score},
+    {"test", cmd_test}, {NULL, NULL},
 };
 
 static const struct main_command *main_find(const char *name)
@@ -144,7 +147,7 @@ int main(int argc, char **argv)
     } else {
         return msg_usage(NULL,
                          "unknown command '%s' (the commands are "
-                         "chat, list, lint, score, test and help)",
+                         "chat, list, lint, record, score, test and help)",
                          argv[optind]);
     }
 

@@ -48,7 +48,7 @@
 #define TEST_EPSILON 1e-9
 
 static const char test_usage[] =
-    "Usage: rapport test [-j N] [--tap] [--junit FILE] [PATH...]\n"
+    "Usage: rapport test [-j N] [--tap] [--junit FILE] [--update] [PATH...]\n"
     "\n"
     "Run the scripted conversations in the files and directories PATH\n"
     "(default: scripts/), every *.yaml file below a directory, and check\n"
@@ -60,10 +60,20 @@ static const char test_usage[] =
     "  -j N          run N scripts at a time (the output is the same)\n"
     "  --tap         TAP output even on a terminal\n"
     "  --junit FILE  also write the results to FILE as JUnit XML\n"
+    "  --update      rewrite every script that failed (after an intended\n"
+    "                persona change) with what the persona now does, and\n"
+    "                print each expectation that changed.  The whole script\n"
+    "                is regenerated as 'rapport record' writes it: the same\n"
+    "                persona, seed and lines, the comments at its top kept,\n"
+    "                but every expectation becomes an exact value (ranges\n"
+    "                such as \">= 70\" and regexes are replaced, comments\n"
+    "                among the turns are lost, turns after the conversation\n"
+    "                ended are dropped).  Review the diff before committing.\n"
     "  -h, --help    show this help and exit\n"
     "\n"
-    "Exit status: 0 when every test passed, 1 when some failed, 2 when a\n"
-    "script or persona could not be loaded, 64 for a bad command line.\n";
+    "Exit status: 0 when every test passed (with --update: or every script\n"
+    "that failed was rewritten), 1 when some failed, 2 when a script or\n"
+    "persona could not be loaded, 64 for a bad command line.\n";
 
 /* ------------------------------------------------------------------ */
 /* Scripts                                                             */
@@ -900,17 +910,42 @@ static void test_quote(struct buf *out, const char *s, size_t n)
     buf_putc(out, '"');
 }
 
-/* One failed expectation in the diagnostic block. */
-static void test_fail(struct buf *d, const struct test_script *s,
+/* The length of s (n bytes) cut to at most max bytes, on a UTF-8
+ * character boundary: long lines are shortened in diagnostics. */
+static size_t test_cut(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+        max--;
+    return max;
+}
+
+/* Where failed expectations go: the diagnostic block, and for --update
+ * also one line each for people (brief may be NULL). */
+struct test_fails {
+    struct buf d;
+    struct buf *brief;
+};
+
+/* One failed expectation in the diagnostic block (and in brief). */
+static void test_fail(struct test_fails *f, const struct test_script *s,
                       const struct test_check *c, const char *what,
                       const char *expected, const char *got)
 {
-    buf_printf(d, "  - at: %s:%d\n    check: %s\n    expected: ", s->file,
+    buf_printf(&f->d, "  - at: %s:%d\n    check: %s\n    expected: ", s->file,
                c->line, what);
-    test_quote(d, expected, strlen(expected));
-    buf_puts(d, "\n    got: ");
-    test_quote(d, got, strlen(got));
-    buf_putc(d, '\n');
+    test_quote(&f->d, expected, strlen(expected));
+    buf_puts(&f->d, "\n    got: ");
+    test_quote(&f->d, got, strlen(got));
+    buf_putc(&f->d, '\n');
+    if (f->brief == NULL)
+        return;
+    buf_printf(f->brief, "%s:%d: %s: expected ", s->file, c->line, what);
+    test_quote(f->brief, expected, test_cut(expected, strlen(expected), 120));
+    buf_puts(f->brief, ", now ");
+    test_quote(f->brief, got, test_cut(got, strlen(got), 120));
+    buf_putc(f->brief, '\n');
 }
 
 /* Whether re matches text. */
@@ -941,7 +976,7 @@ static const char *test_op_text(double v, char *tmp, size_t n)
 /* Check every expectation of a turn against t; failures into d. */
 static void test_check_turn(const struct test_script *s, rp_session *sess,
                             const rp_turn *t, const struct test_group *g,
-                            struct buf *d)
+                            struct test_fails *d)
 {
     const char *reply = OR_EMPTY(rp_turn_reply(t));
     const rp_score *sc = rp_turn_score(t);
@@ -1041,7 +1076,7 @@ static void test_check_turn(const struct test_script *s, rp_session *sess,
 
 /* Check the report's expectations; failures into d. */
 static void test_check_report(const struct test_script *s, rp_session *sess,
-                              struct buf *d)
+                              struct test_fails *d)
 {
     const struct test_group *g = &s->report;
     rp_report *r = rp_session_report(sess);
@@ -1080,17 +1115,6 @@ static void test_check_report(const struct test_script *s, rp_session *sess,
         }
     }
     rp_report_free(r);
-}
-
-/* The length of s (n bytes) cut to at most max bytes, on a UTF-8
- * character boundary: long lines are shortened in diagnostics. */
-static size_t test_cut(const char *s, size_t n, size_t max)
-{
-    if (n <= max)
-        return n;
-    while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-        max--;
-    return max;
 }
 
 /* The rule examples of a persona: each example must trigger its rule,
@@ -1166,6 +1190,7 @@ static void test_run(const struct test_script *s, struct buf *out)
         return;
     }
     struct buf name = {0}, d = {0}, diag = {0};
+    struct test_fails f = {0};
     rp_persona *p = NULL;
     rp_session *sess = NULL;
     int ended_at = 0;
@@ -1199,6 +1224,7 @@ static void test_run(const struct test_script *s, struct buf *out)
             break;
         buf_clear(&name);
         buf_clear(&d);
+        buf_clear(&f.d);
         buf_clear(&diag);
         if (i < s->nturns)
             buf_printf(&name, "%s: turn %zu", s->file, i + 1);
@@ -1231,11 +1257,11 @@ static void test_run(const struct test_script *s, struct buf *out)
                 mem_fail(0);
             if (rp_turn_ended(t))
                 ended_at = (int)i + 1;
-            test_check_turn(s, sess, t, g, &d);
+            test_check_turn(s, sess, t, g, &f);
         } else {
-            test_check_report(s, sess, &d);
+            test_check_report(s, sess, &f);
         }
-        if (d.len == 0) {
+        if (f.d.len == 0) {
             test_emit(out, 'o', buf_str(&name), "");
             continue;
         }
@@ -1249,7 +1275,7 @@ static void test_run(const struct test_script *s, struct buf *out)
             buf_putc(&diag, '\n');
         }
         buf_puts(&diag, "failures:\n");
-        buf_puts(&diag, buf_str(&d));
+        buf_puts(&diag, buf_str(&f.d));
         test_emit(out, 'n', buf_str(&name), buf_str(&diag));
     }
 out_free:
@@ -1257,7 +1283,90 @@ out_free:
     rp_persona_free(p);
     buf_free(&name);
     buf_free(&d);
+    buf_free(&f.d);
     buf_free(&diag);
+}
+
+/* ------------------------------------------------------------------ */
+/* Updating                                                            */
+/* ------------------------------------------------------------------ */
+
+/* --update: rewrite the failing script s as `rapport record` would
+ * write its conversation (the same persona, seed and lines; every
+ * expectation exact), keeping the comment lines at its top.  Each
+ * expectation that no longer held, and each turn dropped because the
+ * conversation now ends before it, is appended to log (one line each,
+ * "file:line: ...").  Returns 0, or -1 when the script could not be
+ * rewritten (the reason in log, or printed). */
+static int test_update(const struct test_script *s, struct buf *log)
+{
+    struct buf text = {0}, out = {0};
+    struct test_fails f = {0};
+    rp_persona *p = NULL;
+    rp_session *sess = NULL;
+    const char *l, *e;
+    int ended_at = 0, rc = -1;
+    size_t i;
+
+    f.brief = log;
+    if (s->errors != NULL || s->skip != NULL || s->examples > 0)
+        return -1;
+    if (test_read(s->file, &text) != 0) {
+        buf_printf(log, "%s: cannot read the script: %s\n", s->file,
+                   strerror(errno));
+        goto out_free;
+    }
+    p = personas_open("test", s->persona);
+    if (p == NULL) {
+        buf_printf(log, "%s: not updated: persona '%s' does not load\n",
+                   s->file, s->persona);
+        goto out_free;
+    }
+    if ((sess = rp_session_new(p, s->seed)) == NULL)
+        mem_fail(0);
+    /* The header: the comment and blank lines before the first key. */
+    for (l = buf_str(&text); *l != '\0'; l = e) {
+        const char *q = l;
+
+        e = strchr(l, '\n');
+        e = e ? e + 1 : l + strlen(l);
+        while (q < e && (*q == ' ' || *q == '\t'))
+            q++;
+        if (q < e && *q != '#' && *q != '\n' && *q != '\r')
+            break;
+        buf_put(&out, l, (size_t)(e - l));
+    }
+    record_head(&out, s->persona, s->seed);
+    for (i = 0; i < s->nturns; i++) {
+        const struct test_group *g = &s->turns[i];
+        const rp_turn *t;
+
+        if (ended_at > 0) {
+            buf_printf(log,
+                       "%s:%d: turn %zu dropped: the conversation now ends "
+                       "at turn %d\n",
+                       s->file, g->line, i + 1, ended_at);
+            continue;
+        }
+        if (rp_session_turn(sess, g->say, g->say_len, &t) != 0)
+            mem_fail(0);
+        if (rp_turn_ended(t))
+            ended_at = (int)i + 1;
+        test_check_turn(s, sess, t, g, &f);
+        record_turn(&out, g->say, g->say_len, t);
+    }
+    if (s->has_report)
+        test_check_report(s, sess, &f);
+    record_report(&out, sess);
+    if (record_write("test", s->file, &out) == 0)
+        rc = 0;
+out_free:
+    rp_session_free(sess);
+    rp_persona_free(p);
+    buf_free(&text);
+    buf_free(&out);
+    buf_free(&f.d);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1568,12 +1677,67 @@ static void test_pool(struct test_script *scripts, size_t n, int jobs,
     free(job);
 }
 
+/* The number of 'n' records in a script's results. */
+static size_t test_fail_count(const struct buf *results)
+{
+    const char *p = buf_str(results), *end = p + results->len;
+    size_t n = 0;
+
+    while (p < end) {
+        n += *p++ == 'n';
+        p += strlen(p) + 1;
+        p += strlen(p) + 1;
+    }
+    return n;
+}
+
+/* --update: rewrite every failing script among the first n (the rule
+ * examples that follow them cannot be rewritten) and print what changed,
+ * as TAP comments under tap.  Returns the number of failed points in the
+ * scripts rewritten: they no longer count as failures. */
+static size_t test_update_all(struct test_script *scripts, size_t n,
+                              struct buf *results, bool tap)
+{
+    size_t i, fixed = 0, rewritten = 0;
+    struct buf log = {0}, out = {0};
+    const char *l, *e;
+
+    for (i = 0; i < n; i++) {
+        if (test_fail_count(&results[i]) == 0)
+            continue;
+        buf_clear(&log);
+        if (test_update(&scripts[i], &log) == 0) {
+            buf_printf(&log,
+                       "%s: rewritten with what the persona does now "
+                       "(every expectation exact)\n",
+                       scripts[i].file);
+            fixed += test_fail_count(&results[i]);
+            rewritten++;
+        } else if (log.len == 0) {
+            buf_printf(&log, "%s: cannot be updated\n", scripts[i].file);
+        }
+        for (l = buf_str(&log); *l != '\0'; l = e) {
+            e = strchr(l, '\n');
+            e = e ? e + 1 : l + strlen(l);
+            buf_puts(&out, tap ? "# " : "");
+            buf_put(&out, l, (size_t)(e - l));
+        }
+    }
+    buf_printf(&out, "%s%zu script%s updated\n", tap ? "# " : "", rewritten,
+               rewritten == 1 ? "" : "s");
+    term_puts(stdout, buf_str(&out), TERM_KEEP_NEWLINES);
+    buf_free(&log);
+    buf_free(&out);
+    return fixed;
+}
+
 int cmd_test(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"jobs", required_argument, NULL, 'j'},
         {"junit", required_argument, NULL, 'J'},
         {"tap", no_argument, NULL, 'T'},
+        {"update", no_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -1582,8 +1746,8 @@ int cmd_test(int argc, char **argv)
     struct test_totals tot = {0};
     struct buf *results;
     const char *junit = NULL;
-    bool tap, force_tap = false, bad_input = false;
-    size_t i, plan = 0;
+    bool tap, force_tap = false, bad_input = false, update = false;
+    size_t i, plan = 0, fixed = 0;
     int c, jobs = 1, status;
     char *end;
 
@@ -1602,6 +1766,9 @@ int cmd_test(int argc, char **argv)
             break;
         case 'T':
             force_tap = true;
+            break;
+        case 'U':
+            update = true;
             break;
         case 'h':
             fputs(test_usage, stdout);
@@ -1677,6 +1844,10 @@ int cmd_test(int argc, char **argv)
     } else {
         test_pool(scripts, nscripts, jobs, results, tap, &tot);
     }
+    /* Points of rewritten scripts are still reported as they ran, but
+     * do not fail the run. */
+    if (update)
+        fixed = test_update_all(scripts, files.n, results, tap);
     if (!tap)
         printf("%zu scripts, %zu personas' rule examples, %zu tests\n", files.n,
                nscripts - files.n, tot.number);
@@ -1684,9 +1855,9 @@ int cmd_test(int argc, char **argv)
     if (tot.skipped > 0)
         printf(", %zu skipped", tot.skipped);
     printf("\n");
-    status = bad_input        ? STATUS_INPUT
-             : tot.failed > 0 ? STATUS_WARNINGS
-                              : STATUS_OK;
+    status = bad_input            ? STATUS_INPUT
+             : tot.failed > fixed ? STATUS_WARNINGS
+                                  : STATUS_OK;
     if (junit != NULL && test_junit(junit, scripts, results, nscripts) != 0)
         status = STATUS_INTERNAL;
     for (i = 0; i < nscripts; i++) {

@@ -5,12 +5,11 @@
  * The program is a thin front end over the engine's public header,
  * engine/rapport.h, which is the only engine header tools/ includes.  Each
  * subcommand lives in its own file (chat.c, list.c, lint.c, pick.c,
- * score.c, test.c) and is
- * reached through the dispatch table in main.c; the helpers they share are
- * declared here, grouped by the file that defines them, and every
- * function's prefix names that file (tmux style).  Everything that reaches
- * the terminal and came from a persona file or from the user goes through
- * the sanitiser in term.c first.
+ * record.c, score.c, test.c) and is reached through the dispatch table in
+ * main.c; the helpers they share are declared here, grouped by the file that
+ * defines them, and every function's prefix names that file (tmux style).
+ * Everything that reaches the terminal and came from a persona file or from the
+ * user goes through the sanitiser in term.c first.
  *
  * Names avoid the engine's prefixes (rp_, x*) and readline's exported
  * symbols, so that the program links with both without clashes.
@@ -52,6 +51,7 @@ int cmd_chat(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_pick(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 
@@ -311,5 +311,33 @@ void report_print(FILE *f, const rp_report *r, bool unicode, bool wrap,
  * answered as it did) to f, sanitised; stage_before is the stage the
  * turn started in (may be NULL). */
 void trace_print(FILE *f, const rp_turn *t, const char *stage_before);
+
+/* ------------------------------------------------------------------ */
+/* record.c: writing scripts for `rapport test` (also --update)       */
+/* ------------------------------------------------------------------ */
+
+/* Append s (n bytes) as a double-quoted YAML string that libyaml reads
+ * back as the same bytes: '"', '\\', line breaks, controls and what
+ * YAML does not allow raw are escaped; invalid UTF-8 becomes U+FFFD. */
+void record_quote(struct buf *out, const char *s, size_t n);
+/* Append v as rapport test's comparison parser reads it: digits and a
+ * point, no exponent, exact to 1e-12 ("0.35", "-1", "0"). */
+void record_number(struct buf *out, double v);
+/* Append "persona: P\nseed: N\nturns:\n", the start of a script. */
+void record_head(struct buf *out, const char *persona, uint64_t seed);
+/* Append one item of turns: the learner's line say (len bytes, valid
+ * UTF-8) and, as expectations, exactly what turn t did: the whole reply
+ * (contains), the rule (~: none), stage, ended, fallback and the score
+ * of every dimension that applied. */
+void record_turn(struct buf *out, const char *say, size_t len,
+                 const rp_turn *t);
+/* Append the report: block of session s as it stands: the overall score,
+ * the ending's outcome (none while going) and every dimension, n/a for
+ * those that did not apply. */
+void record_report(struct buf *out, const rp_session *s);
+/* Replace the file at path by text atomically: a temporary file in the
+ * same directory, fsync, rename (an existing file keeps its mode).
+ * Returns 0, or -1 after a message as cmd. */
+int record_write(const char *cmd, const char *path, const struct buf *text);
 
 #endif
