@@ -12,6 +12,7 @@
 #include "rapport.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,6 +237,59 @@ char *rp_diag_render(const rp_diag *d, const char *source_line)
         }
     }
     return rp_buf_detach(&b);
+}
+
+/* Edit distance with adjacent transpositions (optimal string alignment),
+ * for did-you-mean suggestions: "tow" is one step from "two". */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return SIZE_MAX;
+    size_t rows[3][65];
+    size_t *pp = rows[0], *prev = rows[1], *row = rows[2];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = prev[j - 1] + cost;
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+                a[i - 2] == b[j - 1] && pp[j - 2] + 1 < best)
+                best = pp[j - 2] + 1;
+            row[j] = best;
+        }
+        size_t *t = pp;
+        pp = prev;
+        prev = row;
+        row = t;
+    }
+    return prev[lb];
+}
+
+/* See rapport.h.  Close enough: one edit for names under four letters,
+ * two under nine, three beyond. */
+const char *rp_closest(const char *name, const char *const *cands, size_t n)
+{
+    const char *best = NULL;
+    size_t bestd = SIZE_MAX;
+    size_t len = strlen(name);
+    size_t maxd = len < 4 ? 1 : len < 9 ? 2 : 3;
+    for (size_t i = 0; i < n; i++) {
+        if (!cands[i])
+            continue;
+        size_t d = edit_distance(name, cands[i]);
+        if (d < bestd) {
+            bestd = d;
+            best = cands[i];
+        }
+    }
+    return bestd <= maxd ? best : NULL;
 }
 
 const char *rp_strerror(int code)

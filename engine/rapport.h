@@ -102,6 +102,11 @@ const char *rp_level_name(rp_level level);
  * string the caller frees with free(). */
 char *rp_diag_render(const rp_diag *d, const char *source_line);
 
+/* Did-you-mean: the candidate (of n; NULL entries are skipped) closest
+ * to name by edit distance, counting a swap of two letters as one edit,
+ * or NULL when none is close enough to be a typo of it. */
+const char *rp_closest(const char *name, const char *const *cands, size_t n);
+
 /* The catalogue of diagnostic codes: entry i (until code == NULL). */
 typedef struct rp_diag_code {
     const char *code;

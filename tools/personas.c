@@ -233,59 +233,25 @@ static bool personas_is_path(const char *arg)
            (n >= ext && strcmp(arg + n - ext, PERSONAS_EXT) == 0);
 }
 
-/* Levenshtein distance between a and b, for did-you-mean; gives up (and
- * returns a large number) on long strings. */
-static size_t personas_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), i, j;
-    size_t row[65];
-
-    if (la > 64 || lb > 64)
-        return SIZE_MAX;
-    for (j = 0; j <= lb; j++)
-        row[j] = j;
-    for (i = 1; i <= la; i++) {
-        size_t diag = row[0];
-
-        row[0] = i;
-        for (j = 1; j <= lb; j++) {
-            size_t up = row[j], best;
-
-            best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            diag = up;
-            row[j] = best;
-        }
-    }
-    return row[lb];
-}
-
 /* Explain that no persona is called id, suggesting a close one. */
 static void personas_not_found(const char *cmd, const char *id)
 {
     struct personas_list list = {0};
     struct buf where = {0};
-    const char *best = NULL;
-    size_t best_d = SIZE_MAX, i;
+    const char **ids;
+    const char *best;
+    size_t i;
 
     personas_scan(&list);
-    for (i = 0; i < list.n; i++) {
-        size_t d = personas_distance(id, list.v[i].id);
-
-        if (d < best_d) {
-            best_d = d;
-            best = list.v[i].id;
-        }
-    }
-    /* A suggestion is worth making for a typo, not for a different
-     * word: at most a third of the letters changed. */
-    if (best != NULL && best_d <= 2 && best_d * 3 <= strlen(id) + 2)
+    ids = mem_calloc(list.n + 1, sizeof *ids);
+    for (i = 0; i < list.n; i++)
+        ids[i] = list.v[i].id;
+    best = rp_closest(id, ids, list.n);
+    if (best != NULL)
         msg_error(cmd, "no persona called '%s'; did you mean '%s'?", id, best);
     else
         msg_error(cmd, "no persona called '%s'", id);
+    free(ids);
     personas_describe_path(&where);
     fputs("Looked in ", stderr);
     term_puts(stderr, buf_str(&where), 0);

@@ -250,54 +250,21 @@ static bool test_is_map(struct test_loader *L, yaml_node_t *n, const char *what)
     return false;
 }
 
-/* Levenshtein distance of a and b, for did-you-mean (short keys). */
-static size_t test_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), i, j;
-    size_t row[64], prev, tmp;
-
-    if (la >= 64 || lb >= 64)
-        return 64;
-    for (j = 0; j <= lb; j++)
-        row[j] = j;
-    for (i = 1; i <= la; i++) {
-        prev = row[0];
-        row[0] = i;
-        for (j = 1; j <= lb; j++) {
-            size_t best = prev + (a[i - 1] == b[j - 1] ? 0 : 1);
-
-            tmp = row[j];
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = tmp;
-        }
-    }
-    return row[lb];
-}
-
 /* Find key among known (NULL-terminated); an unknown key is an error
  * with the closest known key suggested.  Returns its index or -1. */
 static int test_key(struct test_loader *L, yaml_node_t *kn,
                     const char *const *known, const char *where)
 {
     const char *key = test_scalar(L, kn, "a key");
-    size_t best = 3, i, d;
-    const char *hint = NULL;
+    const char *hint;
+    size_t i;
 
     if (key == NULL)
         return -1;
-    for (i = 0; known[i] != NULL; i++) {
+    for (i = 0; known[i] != NULL; i++)
         if (strcmp(known[i], key) == 0)
             return (int)i;
-        d = test_distance(key, known[i]);
-        if (d < best) {
-            best = d;
-            hint = known[i];
-        }
-    }
+    hint = rp_closest(key, known, i);
     if (hint != NULL)
         test_error(L, kn, "unknown-key",
                    "unknown key '%s' in %s (did you mean '%s'?)", key, where,
