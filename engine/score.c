@@ -71,6 +71,7 @@ struct rp_score {
     size_t nev[RP_DIM_COUNT], capev[RP_DIM_COUNT];
     bool question;
     size_t words;
+    rp_buf stems; /* scratch: the line's content stems, reused per turn */
 };
 
 rp_score *rp_score_new(void)
@@ -84,6 +85,7 @@ void rp_score_free(rp_score *sc)
         return;
     for (int d = 0; d < RP_DIM_COUNT; d++)
         free(sc->ev[d]);
+    rp_buf_free(&sc->stems);
     free(sc);
 }
 
@@ -467,13 +469,10 @@ void rp_score_line(rp_score *sc, const rp_persona *p, const rp_text *t,
             add_ev(sc, cue->dim, cue->id, cue->note, cue->score, a, b, NULL,
                    -1);
     }
-    rp_buf stems;
-    rp_buf_init(&stems);
-    rp_score_content_stems(p, t, &stems);
-    computed_follow_up(sc, p, t, ctx, stems.ptr);
-    computed_preparation(sc, p, t, ctx, stems.ptr);
+    rp_score_content_stems(p, t, &sc->stems);
+    computed_follow_up(sc, p, t, ctx, sc->stems.ptr);
+    computed_preparation(sc, p, t, ctx, sc->stems.ptr);
     computed_talk(sc, p, t, ctx);
-    rp_buf_free(&stems);
     if (ctx->brush_off)
         sc->applies[RP_DIM_REJECTION_GRACE] = true;
     for (int d = 0; d < RP_DIM_COUNT; d++) {
