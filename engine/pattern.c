@@ -531,26 +531,37 @@ static void emit_escaped(emitter *E, const char *s, size_t n, size_t off)
     }
 }
 
+/* The next space-separated word of s[0..n) at or after *i: its start and
+ * length, and whether it is the last word.  Returns false when none is
+ * left.  (Phrases here are normalised: words separated by spaces.) */
+static bool next_word(const char *s, size_t n, size_t *i, size_t *start,
+                      size_t *len, bool *last)
+{
+    while (*i < n && s[*i] == ' ')
+        (*i)++;
+    *start = *i;
+    while (*i < n && s[*i] != ' ')
+        (*i)++;
+    if (*i == *start)
+        return false;
+    *len = *i - *start;
+    size_t j = *i;
+    while (j < n && s[j] == ' ')
+        j++;
+    *last = j == n;
+    return true;
+}
+
 /* Emit space-separated words s[0..n) as "w1 w2 ... " (each token followed
  * by one space, runs of spaces ignored).  prefix: the last token may be
  * followed by more characters of the same word. */
 static void emit_words(emitter *E, const char *s, size_t n, bool prefix,
                        size_t off)
 {
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && s[i] == ' ')
-            i++;
-        size_t start = i;
-        while (i < n && s[i] != ' ')
-            i++;
-        if (i == start)
-            break;
-        emit_escaped(E, s + start, i - start, off);
-        bool last = true;
-        for (size_t j = i; j < n; j++)
-            if (s[j] != ' ')
-                last = false;
+    size_t i = 0, start, len;
+    bool last;
+    while (next_word(s, n, &i, &start, &len, &last)) {
+        emit_escaped(E, s + start, len, off);
         if (prefix && last)
             emits(E, "[^ ]*", off);
         emit(E, " ", 1, off);
@@ -723,24 +734,13 @@ static bool index_safe(const char *w, size_t n)
  * last for a prefix) that the index may rely on. */
 static void req_words(wlist *out, const char *s, size_t n, bool prefix)
 {
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && s[i] == ' ')
-            i++;
-        size_t start = i;
-        while (i < n && s[i] != ' ')
-            i++;
-        if (i == start)
-            break;
-        bool last = true;
-        for (size_t j = i; j < n; j++)
-            if (s[j] != ' ')
-                last = false;
+    size_t i = 0, start, len;
+    bool last;
+    while (next_word(s, n, &i, &start, &len, &last)) {
         if (prefix && last)
             break;
-        if (!ends_in_punct(s + start, i - start) &&
-            index_safe(s + start, i - start))
-            wl_add(out, s + start, i - start);
+        if (!ends_in_punct(s + start, len) && index_safe(s + start, len))
+            wl_add(out, s + start, len);
     }
 }
 
