@@ -65,6 +65,9 @@ struct rp_turn {
     size_t nchanges, capchanges;
     rp_score *score;
     const rp_session *s;
+    int variant; /* reply variant of the rule, -1: none */
+    size_t *ths; /* thresholds fired, numbered over the persona; owned */
+    size_t nths, capths;
 };
 
 struct rp_session {
@@ -243,6 +246,7 @@ void rp_session_free(rp_session *s)
     rp_buf_free(&s->t.details);
     free(s->t.detail_off);
     free(s->t.changes);
+    free(s->t.ths);
     clear_history(s);
     free(s->pstems);
     free(s->hist);
@@ -673,6 +677,8 @@ static void check_thresholds(rp_session *s)
             if (!crossed || (*fired && !th->repeat))
                 continue;
             *fired = true;
+            RP_GROW(s->t.ths, s->t.capths, s->t.nths + 1);
+            s->t.ths[s->t.nths++] = s->th_base[m] + k;
             if (th->say.n) {
                 pick tmp = {0, 0, -1};
                 int i = pick_variant(s, &tmp, th->say.n, th->say.select);
@@ -718,6 +724,8 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
     rp_buf_clear(&t->details);
     t->ntrace = 0;
     t->nchanges = 0;
+    t->nths = 0;
+    t->variant = -1;
     t->fallback = false;
     t->rule = -1;
     t->marks = "";
@@ -792,6 +800,7 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
             int i = pick_variant(s, &s->rules[fired].pick, r->replies.n,
                                  r->replies.select);
             reply_add(s, &r->replies.v[i], have_m ? &m : NULL);
+            t->variant = i;
         }
         apply_action(s, &r->act, r->id);
         if (r->act.ask)
@@ -1308,4 +1317,19 @@ size_t rp_turn_meter_change_count(const rp_turn *t)
 const rp_meter_change *rp_turn_meter_change(const rp_turn *t, size_t i)
 {
     return i < t->nchanges ? &t->changes[i] : NULL;
+}
+
+int rp_turn_reply_variant(const rp_turn *t)
+{
+    return t->variant;
+}
+
+size_t rp_turn_threshold_count(const rp_turn *t)
+{
+    return t->nths;
+}
+
+size_t rp_turn_threshold(const rp_turn *t, size_t i)
+{
+    return i < t->nths ? t->ths[i] : SIZE_MAX;
 }

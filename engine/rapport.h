@@ -170,6 +170,27 @@ int rp_persona_rule_line(const rp_persona *p, size_t i);
 size_t rp_persona_rule_example_count(const rp_persona *p, size_t i);
 const char *rp_persona_rule_example(const rp_persona *p, size_t i, size_t j,
                                     int *line);
+/* The persona's parts with where they are written, for tools that
+ * report on a whole persona (`rapport test --coverage`); outline.c.
+ * Strings are owned by the persona.  Stages by index (i <
+ * rp_persona_stage_count).  A rule's reply variants in file order (0
+ * for a rule without replies).  Meter thresholds are numbered over the
+ * whole persona, meter by meter in file order, as rp_turn_threshold
+ * reports them; a threshold without an id has a generated one
+ * ("patience<3").  Endings by index. */
+const char *rp_persona_stage_file(const rp_persona *p, size_t i);
+int rp_persona_stage_line(const rp_persona *p, size_t i);
+size_t rp_persona_rule_reply_count(const rp_persona *p, size_t i);
+int rp_persona_rule_reply_line(const rp_persona *p, size_t i, size_t j);
+size_t rp_persona_threshold_count(const rp_persona *p);
+const char *rp_persona_threshold_id(const rp_persona *p, size_t i);
+const char *rp_persona_threshold_meter(const rp_persona *p, size_t i);
+const char *rp_persona_threshold_file(const rp_persona *p, size_t i);
+int rp_persona_threshold_line(const rp_persona *p, size_t i);
+size_t rp_persona_ending_count(const rp_persona *p);
+const char *rp_persona_ending_id(const rp_persona *p, size_t i);
+const char *rp_persona_ending_file(const rp_persona *p, size_t i);
+int rp_persona_ending_line(const rp_persona *p, size_t i);
 /* Upper-case output (the 1966 DOCTOR style), from the persona's settings. */
 bool rp_persona_upper_case(const rp_persona *p);
 
@@ -318,6 +339,16 @@ typedef struct rp_meter_change {
 } rp_meter_change;
 size_t rp_turn_meter_change_count(const rp_turn *t);
 const rp_meter_change *rp_turn_meter_change(const rp_turn *t, size_t i);
+
+/* Which of the answering rule's reply variants was used: its 0-based
+ * index in file order (rp_persona_rule_reply_line), or -1 when no rule
+ * answered or the rule has no replies.  Kept with or without tracing. */
+int rp_turn_reply_variant(const rp_turn *t);
+/* The meter thresholds that fired this turn, in the order they fired,
+ * each as its number over the persona (rp_persona_threshold_id).  Kept
+ * with or without tracing; i < count. */
+size_t rp_turn_threshold_count(const rp_turn *t);
+size_t rp_turn_threshold(const rp_turn *t, size_t i);
 
 /* ------------------------------------------------------------------ */
 /* Scoring the learner                                                 */
