@@ -48,7 +48,8 @@
 #define TEST_EPSILON 1e-9
 
 static const char test_usage[] =
-    "Usage: rapport test [-j N] [--tap] [--junit FILE] [--update] [PATH...]\n"
+    "Usage: rapport test [-j N] [--tap] [--junit FILE] [--update]\n"
+    "                    [--coverage] [--fail-under PCT] [--json] [PATH...]\n"
     "\n"
     "Run the scripted conversations in the files and directories PATH\n"
     "(default: scripts/), every *.yaml file below a directory, and check\n"
@@ -69,11 +70,22 @@ static const char test_usage[] =
     "                such as \">= 70\" and regexes are replaced, comments\n"
     "                among the turns are lost, turns after the conversation\n"
     "                ended are dropped).  Review the diff before committing.\n"
+    "  --coverage    after the results, print per persona the stages, rules,\n"
+    "                reply variants, meter thresholds and endings that the\n"
+    "                scripts reached (rule examples are not counted), with\n"
+    "                the percentage of each, and list what was not reached\n"
+    "                as file:line\n"
+    "  --fail-under PCT  fail (exit 1) when the rule coverage of a persona\n"
+    "                is under PCT percent; implies --coverage\n"
+    "  --json        print only one JSON object: the counts of passed,\n"
+    "                failed and skipped tests and the coverage; implies\n"
+    "                --coverage (run without it to see the failures)\n"
     "  -h, --help    show this help and exit\n"
     "\n"
     "Exit status: 0 when every test passed (with --update: or every script\n"
-    "that failed was rewritten), 1 when some failed, 2 when a script or\n"
-    "persona could not be loaded, 64 for a bad command line.\n";
+    "that failed was rewritten), 1 when some failed or coverage was under\n"
+    "--fail-under, 2 when a script or persona could not be loaded, 64 for a\n"
+    "bad command line.\n";
 
 /* ------------------------------------------------------------------ */
 /* Scripts                                                             */
@@ -847,7 +859,9 @@ out_render:
 /* A script's results are serialised as records: a status byte ('o' ok,
  * 'n' not ok, 's' skipped), the point's name and its diagnostic block
  * (YAML lines, "" when none), each NUL-terminated.  The same bytes come
- * from a child or from the parent itself. */
+ * from a child or from the parent itself.  A script that ran ends with
+ * one record of status 'c', not a test point: the persona's id and what
+ * its turns reached, for --coverage (see test_cover_turn). */
 static void test_emit(struct buf *out, char status, const char *name,
                       const char *diag)
 {
@@ -913,6 +927,28 @@ static void test_fail(struct test_fails *f, const struct test_script *s,
     buf_puts(f->brief, ", now ");
     test_quote(f->brief, got, test_cut(got, strlen(got), 120));
     buf_putc(f->brief, '\n');
+}
+
+/* Append what turn t of session sess reached to cov, one line each,
+ * tab-separated: "S stage", "R rule", "V rule variant", "T threshold"
+ * (its number over the persona), "E ending".  By name, so that the
+ * parent can map them onto the persona it loaded itself. */
+static void test_cover_turn(struct buf *cov, const rp_session *sess,
+                            const rp_turn *t)
+{
+    const char *rule = rp_turn_rule(t);
+    size_t i;
+
+    buf_printf(cov, "S\t%s\n", OR_EMPTY(rp_turn_stage(t)));
+    if (rule != NULL) {
+        buf_printf(cov, "R\t%s\n", rule);
+        if (rp_turn_reply_variant(t) >= 0)
+            buf_printf(cov, "V\t%s\t%d\n", rule, rp_turn_reply_variant(t));
+    }
+    for (i = 0; i < rp_turn_threshold_count(t); i++)
+        buf_printf(cov, "T\t%zu\n", rp_turn_threshold(t, i));
+    if (rp_turn_ended(t) && rp_session_ending(sess) != NULL)
+        buf_printf(cov, "E\t%s\n", rp_session_ending(sess));
 }
 
 /* Whether re matches text. */
@@ -1156,7 +1192,7 @@ static void test_run(const struct test_script *s, struct buf *out)
         test_run_examples(s, out);
         return;
     }
-    struct buf name = {0}, d = {0}, diag = {0};
+    struct buf name = {0}, d = {0}, diag = {0}, cov = {0};
     struct test_fails f = {0};
     rp_persona *p = NULL;
     rp_session *sess = NULL;
@@ -1220,10 +1256,13 @@ static void test_run(const struct test_script *s, struct buf *out)
                 test_emit(out, 'n', buf_str(&name), buf_str(&diag));
                 continue;
             }
+            if (i == 0)
+                buf_printf(&cov, "S\t%s\n", OR_EMPTY(rp_session_stage(sess)));
             if (rp_session_turn(sess, g->say, g->say_len, &t) != 0)
                 mem_fail(0);
             if (rp_turn_ended(t))
                 ended_at = (int)i + 1;
+            test_cover_turn(&cov, sess, t);
             test_check_turn(s, sess, t, g, &f);
         } else {
             test_check_report(s, sess, &f);
@@ -1245,6 +1284,8 @@ static void test_run(const struct test_script *s, struct buf *out)
         buf_puts(&diag, buf_str(&f.d));
         test_emit(out, 'n', buf_str(&name), buf_str(&diag));
     }
+    if (sess != NULL)
+        test_emit(out, 'c', s->persona, buf_str(&cov));
 out_free:
     rp_session_free(sess);
     rp_persona_free(p);
@@ -1252,6 +1293,7 @@ out_free:
     buf_free(&d);
     buf_free(&f.d);
     buf_free(&diag);
+    buf_free(&cov);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1402,6 +1444,7 @@ static int test_scan(struct test_files *f, const char *dir, int depth)
 
 struct test_totals {
     size_t passed, failed, skipped, number;
+    bool quiet; /* count, print nothing (--json) */
 };
 
 /* Print the records of one script (TAP or summary) and count them. */
@@ -1418,6 +1461,8 @@ static void test_print(const char *recs, size_t len, bool tap,
         const char *l;
 
         p = diag + strlen(diag) + 1;
+        if (status == 'c')
+            continue;
         tot->number++;
         if (status == 'o')
             tot->passed++;
@@ -1456,7 +1501,8 @@ static void test_print(const char *recs, size_t len, bool tap,
                    colon ? (int)(colon - name) : (int)strlen(name), name,
                    tot->number - first);
     }
-    term_puts(stdout, buf_str(&out), TERM_KEEP_NEWLINES);
+    if (!tot->quiet)
+        term_puts(stdout, buf_str(&out), TERM_KEEP_NEWLINES);
     buf_free(&out);
 }
 
@@ -1506,6 +1552,8 @@ static int test_junit(const char *path, struct test_script *scripts,
             const char *name = p, *diag = p + strlen(p) + 1;
 
             p = diag + strlen(diag) + 1;
+            if (status == 'c')
+                continue;
             tests++;
             buf_puts(&cases, "    <testcase classname=\"");
             test_xml(&cases, scripts[i].file);
@@ -1546,6 +1594,445 @@ static int test_junit(const char *path, struct test_script *scripts,
     }
     buf_free(&x);
     return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Coverage                                                            */
+/* ------------------------------------------------------------------ */
+
+/* What coverage counts, in the order it is printed. */
+enum test_ckind { CK_STAGE, CK_RULE, CK_REPLY, CK_THRESHOLD, CK_ENDING, CK_N };
+
+static const char *const test_ckind_name[CK_N] = {
+    "stages", "rules", "replies", "thresholds", "endings",
+};
+
+/* What the scripts reached of one persona: one flag per part. */
+struct test_cover {
+    char *id;
+    rp_persona *p; /* NULL when it does not load */
+    size_t scripts;
+    bool *stages, *rules, *ths, *endings;
+    size_t *vbase; /* rule i's first reply variant in variants */
+    bool *variants;
+};
+
+struct test_covers {
+    struct test_cover *v;
+    size_t n;
+};
+
+/* The entry for persona id, made (and the persona loaded) on first use. */
+static struct test_cover *test_cover_get(struct test_covers *cs, const char *id)
+{
+    struct test_cover *c;
+    size_t i, nrules, nv = 0;
+
+    for (i = 0; i < cs->n; i++)
+        if (strcmp(cs->v[i].id, id) == 0)
+            return &cs->v[i];
+    cs->v = mem_realloc(cs->v, (cs->n + 1) * sizeof *cs->v);
+    c = &cs->v[cs->n++];
+    memset(c, 0, sizeof *c);
+    c->id = mem_strdup(id);
+    c->p = personas_open("test", id);
+    if (c->p == NULL)
+        return c;
+    nrules = rp_persona_rule_count(c->p);
+    c->stages = mem_calloc(rp_persona_stage_count(c->p) + 1, sizeof(bool));
+    c->rules = mem_calloc(nrules + 1, sizeof(bool));
+    c->ths = mem_calloc(rp_persona_threshold_count(c->p) + 1, sizeof(bool));
+    c->endings = mem_calloc(rp_persona_ending_count(c->p) + 1, sizeof(bool));
+    c->vbase = mem_calloc(nrules + 1, sizeof(size_t));
+    for (i = 0; i < nrules; i++) {
+        c->vbase[i] = nv;
+        nv += rp_persona_rule_reply_count(c->p, i);
+    }
+    c->vbase[nrules] = nv;
+    c->variants = mem_calloc(nv + 1, sizeof(bool));
+    return c;
+}
+
+static void test_covers_free(struct test_covers *cs)
+{
+    for (size_t i = 0; i < cs->n; i++) {
+        struct test_cover *c = &cs->v[i];
+
+        free(c->id);
+        rp_persona_free(c->p);
+        free(c->stages);
+        free(c->rules);
+        free(c->ths);
+        free(c->endings);
+        free(c->vbase);
+        free(c->variants);
+    }
+    free(cs->v);
+}
+
+/* The index of the part called name among n, by the accessor get, or
+ * -1 (a script's persona may differ from the one loaded here only if a
+ * file changed while the tests ran). */
+static long test_cover_find(const rp_persona *p, size_t n,
+                            const char *(*get)(const rp_persona *, size_t),
+                            const char *name, size_t len)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *x = get(p, i);
+
+        if (x != NULL && strlen(x) == len && memcmp(x, name, len) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Mark what one script's coverage record (test_cover_turn's lines)
+ * reached. */
+static void test_cover_add(struct test_cover *c, const char *rec)
+{
+    const rp_persona *p = c->p;
+    const char *l, *e;
+
+    c->scripts++;
+    if (p == NULL)
+        return;
+    for (l = rec; *l != '\0'; l = *e ? e + 1 : e) {
+        const char *a = l + 2, *tab;
+        size_t len;
+        long k;
+
+        e = strchr(l, '\n');
+        if (e == NULL)
+            e = l + strlen(l);
+        if (e - l < 3 || l[1] != '\t')
+            continue;
+        tab = memchr(a, '\t', (size_t)(e - a));
+        len = (size_t)((tab ? tab : e) - a);
+        switch (l[0]) {
+        case 'S':
+            k = test_cover_find(p, rp_persona_stage_count(p),
+                                rp_persona_stage_name, a, len);
+            if (k >= 0)
+                c->stages[k] = true;
+            break;
+        case 'R':
+        case 'V':
+            k = test_cover_find(p, rp_persona_rule_count(p), rp_persona_rule_id,
+                                a, len);
+            if (k < 0)
+                break;
+            c->rules[k] = true;
+            if (l[0] == 'V' && tab != NULL) {
+                unsigned long v = strtoul(tab + 1, NULL, 10);
+
+                if (v < rp_persona_rule_reply_count(p, (size_t)k))
+                    c->variants[c->vbase[k] + v] = true;
+            }
+            break;
+        case 'T': {
+            unsigned long v = strtoul(a, NULL, 10);
+
+            if (v < rp_persona_threshold_count(p))
+                c->ths[v] = true;
+            break;
+        }
+        case 'E':
+            k = test_cover_find(p, rp_persona_ending_count(p),
+                                rp_persona_ending_id, a, len);
+            if (k >= 0)
+                c->endings[k] = true;
+            break;
+        }
+    }
+}
+
+/* Gather the coverage records of every script's results. */
+static void test_cover_collect(struct test_covers *cs, struct buf *results,
+                               size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *p = buf_str(&results[i]), *end = p + results[i].len;
+
+        while (p < end) {
+            char status = *p++;
+            const char *name = p, *rec = p + strlen(p) + 1;
+
+            p = rec + strlen(rec) + 1;
+            if (status == 'c')
+                test_cover_add(test_cover_get(cs, name), rec);
+        }
+    }
+}
+
+/* Reached and total parts of one kind. */
+static void test_cover_count(const struct test_cover *c, enum test_ckind k,
+                             size_t *reached, size_t *total)
+{
+    const bool *v = NULL;
+    size_t n = 0, i;
+
+    switch (k) {
+    case CK_STAGE:
+        v = c->stages, n = rp_persona_stage_count(c->p);
+        break;
+    case CK_RULE:
+        v = c->rules, n = rp_persona_rule_count(c->p);
+        break;
+    case CK_REPLY:
+        v = c->variants, n = c->vbase[rp_persona_rule_count(c->p)];
+        break;
+    case CK_THRESHOLD:
+        v = c->ths, n = rp_persona_threshold_count(c->p);
+        break;
+    default:
+        v = c->endings, n = rp_persona_ending_count(c->p);
+        break;
+    }
+    *total = n;
+    *reached = 0;
+    for (i = 0; i < n; i++)
+        *reached += v[i];
+}
+
+/* A percentage, rounded down (so that 79.9% never shows as 80%); 100
+ * when there is nothing to reach. */
+static unsigned test_pct(size_t reached, size_t total)
+{
+    return total ? (unsigned)(reached * 100 / total) : 100;
+}
+
+/* One part no script reached. */
+struct test_miss {
+    enum test_ckind kind;
+    const char *file;
+    int line;
+    const char *id;     /* the part's id; the rule's for a reply */
+    const char *detail; /* the threshold's meter, or NULL */
+    int variant;        /* a reply: 1-based; a rule: its reply count */
+};
+
+static int test_miss_cmp(const void *a, const void *b)
+{
+    const struct test_miss *x = a, *y = b;
+
+    if (x->kind != y->kind)
+        return (int)x->kind - (int)y->kind;
+    return x->line - y->line;
+}
+
+static void test_miss_add(struct test_miss **m, size_t *n, enum test_ckind kind,
+                          const char *file, int line, const char *id,
+                          const char *detail, int variant)
+{
+    *m = mem_realloc(*m, (*n + 1) * sizeof **m);
+    (*m)[(*n)++] = (struct test_miss){kind, file, line, id, detail, variant};
+}
+
+/* Every part of c's persona that no script reached, sorted by kind and
+ * line; the caller frees *out.  The replies of a rule never reached are
+ * not listed one by one: the rule's entry counts them. */
+static size_t test_cover_misses(const struct test_cover *c,
+                                struct test_miss **out)
+{
+    const rp_persona *p = c->p;
+    struct test_miss *m = NULL;
+    size_t n = 0, i, j;
+
+    for (i = 0; i < rp_persona_stage_count(p); i++)
+        if (!c->stages[i])
+            test_miss_add(&m, &n, CK_STAGE, rp_persona_stage_file(p, i),
+                          rp_persona_stage_line(p, i),
+                          rp_persona_stage_name(p, i), NULL, 0);
+    for (i = 0; i < rp_persona_rule_count(p); i++) {
+        size_t nv = rp_persona_rule_reply_count(p, i);
+
+        if (!c->rules[i]) {
+            test_miss_add(&m, &n, CK_RULE, rp_persona_rule_file(p, i),
+                          rp_persona_rule_line(p, i), rp_persona_rule_id(p, i),
+                          NULL, (int)nv);
+            continue;
+        }
+        for (j = 0; j < nv; j++)
+            if (!c->variants[c->vbase[i] + j])
+                test_miss_add(&m, &n, CK_REPLY, rp_persona_rule_file(p, i),
+                              rp_persona_rule_reply_line(p, i, j),
+                              rp_persona_rule_id(p, i), NULL, (int)j + 1);
+    }
+    for (i = 0; i < rp_persona_threshold_count(p); i++)
+        if (!c->ths[i])
+            test_miss_add(&m, &n, CK_THRESHOLD, rp_persona_threshold_file(p, i),
+                          rp_persona_threshold_line(p, i),
+                          rp_persona_threshold_id(p, i),
+                          rp_persona_threshold_meter(p, i), 0);
+    for (i = 0; i < rp_persona_ending_count(p); i++)
+        if (!c->endings[i])
+            test_miss_add(&m, &n, CK_ENDING, rp_persona_ending_file(p, i),
+                          rp_persona_ending_line(p, i),
+                          rp_persona_ending_id(p, i), NULL, 0);
+    if (n > 1)
+        qsort(m, n, sizeof *m, test_miss_cmp);
+    *out = m;
+    return n;
+}
+
+/* The coverage table of every persona, for people; each line starts
+ * with prefix ("# " in TAP). */
+static void test_cover_print(const struct test_covers *cs, const char *prefix)
+{
+    struct buf out = {0};
+    size_t i, k, nm, reached, total;
+
+    buf_printf(&out,
+               "%scoverage: what the scripted conversations reached "
+               "(rule examples are not counted)\n",
+               prefix);
+    for (i = 0; i < cs->n; i++) {
+        const struct test_cover *c = &cs->v[i];
+        struct test_miss *m;
+
+        if (c->p == NULL) {
+            buf_printf(&out, "%s%s: does not load, no coverage\n", prefix,
+                       c->id);
+            continue;
+        }
+        buf_printf(&out, "%s%s (%s), %zu script%s:\n", prefix, c->id,
+                   rp_persona_path(c->p), c->scripts,
+                   c->scripts == 1 ? "" : "s");
+        for (k = 0; k < CK_N; k++) {
+            test_cover_count(c, (enum test_ckind)k, &reached, &total);
+            buf_printf(&out, "%s  %-11s %4zu of %-4zu %3u%%\n", prefix,
+                       test_ckind_name[k], reached, total,
+                       test_pct(reached, total));
+        }
+        nm = test_cover_misses(c, &m);
+        if (nm > 0)
+            buf_printf(&out, "%s  not reached:\n", prefix);
+        for (k = 0; k < nm; k++) {
+            buf_printf(&out, "%s    %s:%d: ", prefix, m[k].file, m[k].line);
+            switch (m[k].kind) {
+            case CK_STAGE:
+                buf_printf(&out, "stage %s\n", m[k].id);
+                break;
+            case CK_RULE:
+                buf_printf(&out, "rule %s (%d repl%s)\n", m[k].id, m[k].variant,
+                           m[k].variant == 1 ? "y" : "ies");
+                break;
+            case CK_REPLY:
+                buf_printf(&out, "reply %d of rule %s\n", m[k].variant,
+                           m[k].id);
+                break;
+            case CK_THRESHOLD:
+                buf_printf(&out, "threshold %s of meter %s\n", m[k].id,
+                           m[k].detail);
+                break;
+            default:
+                buf_printf(&out, "ending %s\n", m[k].id);
+                break;
+            }
+        }
+        free(m);
+    }
+    term_puts(stdout, buf_str(&out), TERM_KEEP_NEWLINES);
+    buf_free(&out);
+}
+
+/* Append s as a JSON string (term_json_puts makes the rest safe). */
+static void test_json_str(struct buf *out, const char *s)
+{
+    buf_putc(out, '"');
+    for (; s != NULL && *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+
+        if (ch == '"' || ch == '\\')
+            buf_printf(out, "\\%c", ch);
+        else if (ch < 0x20)
+            buf_printf(out, "\\u%04x", ch);
+        else
+            buf_putc(out, (char)ch);
+    }
+    buf_putc(out, '"');
+}
+
+/* --json: the totals and every persona's coverage as one object. */
+static void test_cover_json(const struct test_covers *cs,
+                            const struct test_totals *tot)
+{
+    static const char *const miss_kind[CK_N] = {"stage", "rule", "reply",
+                                                "threshold", "ending"};
+    struct buf out = {0};
+    size_t i, k, nm, reached, total;
+
+    buf_printf(&out,
+               "{\"passed\": %zu, \"failed\": %zu, \"skipped\": %zu, "
+               "\"coverage\": [",
+               tot->passed, tot->failed, tot->skipped);
+    for (i = 0; i < cs->n; i++) {
+        const struct test_cover *c = &cs->v[i];
+        struct test_miss *m;
+
+        buf_puts(&out, i ? ",\n  {\"persona\": " : "\n  {\"persona\": ");
+        test_json_str(&out, c->id);
+        if (c->p == NULL) {
+            buf_puts(&out, ", \"loads\": false}");
+            continue;
+        }
+        buf_puts(&out, ", \"file\": ");
+        test_json_str(&out, rp_persona_path(c->p));
+        buf_printf(&out, ", \"scripts\": %zu", c->scripts);
+        for (k = 0; k < CK_N; k++) {
+            test_cover_count(c, (enum test_ckind)k, &reached, &total);
+            buf_printf(&out,
+                       ",\n   \"%s\": {\"reached\": %zu, \"total\": %zu, "
+                       "\"percent\": %u}",
+                       test_ckind_name[k], reached, total,
+                       test_pct(reached, total));
+        }
+        buf_puts(&out, ",\n   \"not_reached\": [");
+        nm = test_cover_misses(c, &m);
+        for (k = 0; k < nm; k++) {
+            buf_printf(&out,
+                       "%s\n    {\"kind\": \"%s\", \"id\": ", k ? "," : "",
+                       miss_kind[m[k].kind]);
+            test_json_str(&out, m[k].id);
+            if (m[k].kind == CK_REPLY)
+                buf_printf(&out, ", \"reply\": %d", m[k].variant);
+            if (m[k].detail != NULL) {
+                buf_puts(&out, ", \"meter\": ");
+                test_json_str(&out, m[k].detail);
+            }
+            buf_puts(&out, ", \"file\": ");
+            test_json_str(&out, m[k].file);
+            buf_printf(&out, ", \"line\": %d}", m[k].line);
+        }
+        free(m);
+        buf_puts(&out, "]}");
+    }
+    buf_puts(&out, "]}\n");
+    term_json_puts(stdout, buf_str(&out));
+    buf_free(&out);
+}
+
+/* --fail-under: every persona whose rule coverage is under pct, named
+ * on stderr.  Returns how many. */
+static size_t test_cover_under(const struct test_covers *cs, unsigned pct)
+{
+    size_t i, reached, total, n = 0;
+
+    for (i = 0; i < cs->n; i++) {
+        const struct test_cover *c = &cs->v[i];
+
+        if (c->p == NULL)
+            continue; /* its scripts fail already */
+        test_cover_count(c, CK_RULE, &reached, &total);
+        if (reached * 100 >= (size_t)pct * total)
+            continue;
+        msg_error("test",
+                  "rule coverage of %s is %u%% (%zu of %zu rules), "
+                  "under %u%%",
+                  c->id, test_pct(reached, total), reached, total, pct);
+        n++;
+    }
+    return n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1705,17 +2192,22 @@ int cmd_test(int argc, char **argv)
         {"junit", required_argument, NULL, 'J'},
         {"tap", no_argument, NULL, 'T'},
         {"update", no_argument, NULL, 'U'},
+        {"coverage", no_argument, NULL, 'C'},
+        {"fail-under", required_argument, NULL, 'F'},
+        {"json", no_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct test_files files = {0};
     struct test_script *scripts;
     struct test_totals tot = {0};
+    struct test_covers covers = {0};
     struct buf *results;
     const char *junit = NULL;
     bool tap, force_tap = false, bad_input = false, update = false;
-    size_t i, plan = 0, fixed = 0;
-    int c, jobs = 1, status;
+    bool coverage = false, json = false;
+    size_t i, plan = 0, fixed = 0, under = 0;
+    int c, jobs = 1, status, fail_under = -1;
     char *end;
 
     optind = 0;
@@ -1737,6 +2229,22 @@ int cmd_test(int argc, char **argv)
         case 'U':
             update = true;
             break;
+        case 'C':
+            coverage = true;
+            break;
+        case 'F':
+            fail_under = (int)strtol(optarg, &end, 10);
+            if (*end != '\0' || end == optarg || fail_under < 0 ||
+                fail_under > 100)
+                return msg_usage("test",
+                                 "--fail-under takes a percentage from 0 "
+                                 "to 100");
+            coverage = true;
+            break;
+        case 'O':
+            json = coverage = true;
+            tot.quiet = true;
+            break;
         case 'h':
             fputs(test_usage, stdout);
             return STATUS_OK;
@@ -1744,6 +2252,8 @@ int cmd_test(int argc, char **argv)
             return msg_getopt("test", c, argv);
         }
     }
+    if (json && update)
+        return msg_usage("test", "--json and --update do not go together");
     if (optind == argc) {
         if (test_scan(&files, "scripts", 0) != 0) {
             msg_error("test", "cannot read scripts/: %s", strerror(errno));
@@ -1801,7 +2311,7 @@ int cmd_test(int argc, char **argv)
     }
     for (i = 0; i < nscripts; i++)
         plan += test_points(&scripts[i]);
-    if (tap)
+    if (tap && !json)
         printf("TAP version 13\n1..%zu\n", plan);
     if (jobs == 1) {
         for (i = 0; i < nscripts; i++) {
@@ -1815,16 +2325,28 @@ int cmd_test(int argc, char **argv)
      * do not fail the run. */
     if (update)
         fixed = test_update_all(scripts, files.n, results, tap);
-    if (!tap)
-        printf("%zu scripts, %zu personas' rule examples, %zu tests\n", files.n,
-               nscripts - files.n, tot.number);
-    printf("%zu passed, %zu failed", tot.passed, tot.failed);
-    if (tot.skipped > 0)
-        printf(", %zu skipped", tot.skipped);
-    printf("\n");
-    status = bad_input            ? STATUS_INPUT
-             : tot.failed > fixed ? STATUS_WARNINGS
-                                  : STATUS_OK;
+    /* Coverage counts the scripts only, never the rule examples. */
+    if (coverage)
+        test_cover_collect(&covers, results, files.n);
+    if (json) {
+        test_cover_json(&covers, &tot);
+    } else {
+        if (coverage)
+            test_cover_print(&covers, tap ? "# " : "");
+        if (!tap)
+            printf("%zu scripts, %zu personas' rule examples, %zu tests\n",
+                   files.n, nscripts - files.n, tot.number);
+        printf("%zu passed, %zu failed", tot.passed, tot.failed);
+        if (tot.skipped > 0)
+            printf(", %zu skipped", tot.skipped);
+        printf("\n");
+    }
+    fflush(stdout);
+    if (fail_under >= 0)
+        under = test_cover_under(&covers, (unsigned)fail_under);
+    status = bad_input                         ? STATUS_INPUT
+             : tot.failed > fixed || under > 0 ? STATUS_WARNINGS
+                                               : STATUS_OK;
     if (junit != NULL && test_junit(junit, scripts, results, nscripts) != 0)
         status = STATUS_INTERNAL;
     for (i = 0; i < nscripts; i++) {
@@ -1833,6 +2355,7 @@ int cmd_test(int argc, char **argv)
     }
     free(scripts);
     free(results);
+    test_covers_free(&covers);
 out_free_files:
     for (i = 0; i < files.n; i++)
         free(files.v[i]);
