@@ -58,7 +58,7 @@ DEPS_BUILD := gcc make pkg-config libpcre2-dev libyaml-dev libreadline-dev \
 DEPS_CHECK := $(DEPS_BUILD) libcmocka-dev valgrind clang-format python3
 
 .PHONY: all chat check check-run unit golden leakcheck format format-check \
-        lint install uninstall clean deps-build deps-check
+        lint install uninstall clean deps-build deps-check regress
 
 all: $(BIN)
 
@@ -123,8 +123,8 @@ check: deps-check
 	@$(MAKE) --no-print-directory check-run
 
 check-run: $(BIN) $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit golden
-	./$(BIN) test scripts/
+	@$(MAKE) --no-print-directory unit golden regress
+	./$(BIN) test --coverage --fail-under 80 scripts/
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)
@@ -133,6 +133,10 @@ unit: $(TEST_BIN)
 
 golden: $(BIN)
 	@sh tests/golden/run.sh ./$(BIN)
+
+# The "done when" checks of rapport test, record and --coverage.
+regress: $(BIN)
+	@sh tests/regress/run.sh ./$(BIN)
 
 leakcheck: deps-check
 	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN)
