@@ -1773,19 +1773,24 @@ static void test_cover_count(const struct test_cover *c, enum test_ckind k,
 
     switch (k) {
     case CK_STAGE:
-        v = c->stages, n = rp_persona_stage_count(c->p);
+        v = c->stages;
+        n = rp_persona_stage_count(c->p);
         break;
     case CK_RULE:
-        v = c->rules, n = rp_persona_rule_count(c->p);
+        v = c->rules;
+        n = rp_persona_rule_count(c->p);
         break;
     case CK_REPLY:
-        v = c->variants, n = c->vbase[rp_persona_rule_count(c->p)];
+        v = c->variants;
+        n = c->vbase[rp_persona_rule_count(c->p)];
         break;
     case CK_THRESHOLD:
-        v = c->ths, n = rp_persona_threshold_count(c->p);
+        v = c->ths;
+        n = rp_persona_threshold_count(c->p);
         break;
     default:
-        v = c->endings, n = rp_persona_ending_count(c->p);
+        v = c->endings;
+        n = rp_persona_ending_count(c->p);
         break;
     }
     *total = n;
