@@ -37,25 +37,42 @@ has() {
 }
 
 # ------------------------------------------------------------ 1. a reply
-# A copy of the personas with one reply of rushed-alumnus changed.  The
-# reply is said in turn 1 of scripts/rushed-alumnus/late-ask.yaml.
-old="Okay, good. That helps. Product in health-tech I can talk about."
-new="Okay, fine. That helps. Product in health-tech I can talk about."
-script=scripts/rushed-alumnus/late-ask.yaml
+# A copy of the personas with one reply of rushed-alumnus changed: the
+# first reply that one of its scripts expects in full ({contains: "..."})
+# and that is written once, verbatim, in the persona file.  Its last
+# word is replaced, as an author editing the line would.
 cp -R personas "$tmp/personas"
-sed 's/Okay, good\. That helps\. Product in health-tech/Okay, fine. That helps. Product in health-tech/' \
-    personas/rushed-alumnus.yaml >"$tmp/personas/rushed-alumnus.yaml"
-line=$(grep -nF "reply: {contains: \"$old" "$script" | head -1 | cut -d: -f1)
-if cmp -s personas/rushed-alumnus.yaml "$tmp/personas/rushed-alumnus.yaml" ||
-    [ -z "$line" ]; then
+python3 - personas/rushed-alumnus.yaml scripts/rushed-alumnus \
+    "$tmp/personas/rushed-alumnus.yaml" >"$tmp/pick" <<'PY'
+import glob, re, sys
+persona = open(sys.argv[1], encoding="utf-8").read()
+for path in sorted(glob.glob(sys.argv[2] + "/*.yaml")):
+    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+        m = re.match(r'\s*reply: \{contains: "([^"\\]{30,})"\}\s*$', line)
+        if not m or persona.count('"' + m.group(1) + '"') != 1:
+            continue
+        old = m.group(1)
+        new = old.rsplit(" ", 1)[0] + " CHANGED."
+        open(sys.argv[3], "w", encoding="utf-8").write(
+            persona.replace('"' + old + '"', '"' + new + '"'))
+        print(path, n, old, new, sep="\n")
+        sys.exit(0)
+sys.exit(1)
+PY
+if [ $? -ne 0 ]; then
     : >"$tmp/out"
-    not_ok "changed reply: the reply \"$old\" is no longer in personas/rushed-alumnus.yaml and $script; pick another in tests/regress/run.sh"
+    not_ok "changed reply: no script of rushed-alumnus expects a whole reply written once in the persona"
+    script=""
 else
+    script=$(sed -n 1p "$tmp/pick")
+    line=$(sed -n 2p "$tmp/pick")
+    old=$(sed -n 3p "$tmp/pick")
+    new=$(sed -n 4p "$tmp/pick")
     "$bin" --personas "$tmp/personas" test "$script" >"$tmp/out" 2>&1
     rc=$?
     if [ $rc -eq 1 ] && has "at: $script:$line" &&
-        has "expected: \"$old" && has "got: \"$new" &&
-        has "1 failed"; then
+        has "expected: \"$old\"" && has "got: \"$new\"" &&
+        has "passed, 1 failed"; then
         ok "changed reply: rapport test fails at $script:$line with the old and new reply"
     else
         not_ok "changed reply: expected exit 1 naming $script:$line with both replies (exit $rc)"
@@ -97,16 +114,17 @@ for persona in rushed-alumnus curious-mentor; do
     else
         not_ok "record $persona: the recorded script does not pass (exit $rc)"
     fi
-    # And it can fail: the same script against the changed persona copy
-    # (only rushed-alumnus was changed, in its opening stage).
-    if [ "$persona" = rushed-alumnus ]; then
-        printf 'Hi Dana, I am Sam, a third-year CS student, and I am interested in product roles in health tech.\n' |
-            "$bin" record --seed 12 rushed-alumnus -o "$tmp/rec-intro.yaml" \
-                >/dev/null 2>&1
-        "$bin" --personas "$tmp/personas" test "$tmp/rec-intro.yaml" \
+    # And it can fail: a new recording of the conversation whose reply was
+    # changed, run against the changed copy.
+    if [ "$persona" = rushed-alumnus ] && [ -n "$script" ]; then
+        seed=$(sed -n 's/^seed: //p' "$script")
+        sed -n 's/^  - say: "\(.*\)"$/\1/p' "$script" | sed 's/\\"/"/g' |
+            "$bin" record --seed "$seed" rushed-alumnus \
+                -o "$tmp/rec-changed.yaml" >/dev/null 2>&1
+        "$bin" --personas "$tmp/personas" test "$tmp/rec-changed.yaml" \
             >"$tmp/out" 2>&1
         rc=$?
-        if [ $rc -eq 1 ] && has "got: \"$new"; then
+        if [ $rc -eq 1 ] && has "got: \"$new\""; then
             ok "record $persona: a recorded script catches the changed reply"
         else
             not_ok "record $persona: a recorded script missed the changed reply (exit $rc)"
