@@ -1888,9 +1888,9 @@ static void test_cover_print(const struct test_covers *cs, const char *prefix)
     size_t i, k, nm, reached, total;
 
     buf_printf(&out,
-               "%scoverage: what the scripted conversations reached "
+               "%s%scoverage: what the scripted conversations reached "
                "(rule examples are not counted)\n",
-               prefix);
+               prefix[0] == '\0' ? "\n" : "", prefix);
     for (i = 0; i < cs->n; i++) {
         const struct test_cover *c = &cs->v[i];
         struct test_miss *m;
