@@ -19,6 +19,7 @@ MANDIR  ?= $(PREFIX)/share/man
 CC      ?= cc
 BUILD   ?= build
 PKGS    := libpcre2-8 yaml-0.1
+TOOL_PKGS := sqlite3
 SANITIZE ?=
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -36,6 +37,9 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lm
 RL_CFLAGS  = $(shell pkg-config --cflags readline 2>/dev/null)
 RL_LIBS    = $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline)
+# SQLite keeps the practice history; only tools/ uses it (tools/store.c).
+SQL_CFLAGS = $(shell pkg-config --cflags $(TOOL_PKGS) 2>/dev/null)
+SQL_LIBS   = $(shell pkg-config --libs $(TOOL_PKGS) 2>/dev/null || echo -lsqlite3)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
@@ -96,7 +100,7 @@ $(BUILD)/engine/%.o: engine/%.c
 
 $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(RL_CFLAGS) \
+	$(CC) $(ALL_CFLAGS) $(RL_CFLAGS) $(SQL_CFLAGS) \
 	  -DRAPPORT_DATADIR='"$(DATADIR)"' -c $< -o $@
 
 $(LIB): $(ENGINE_OBJ)
@@ -105,7 +109,8 @@ $(LIB): $(ENGINE_OBJ)
 	ar rcs $@ $^
 
 $(BIN): $(TOOLS_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) $(TOOLS_OBJ) $(LIB) $(PKG_LIBS) $(RL_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $(TOOLS_OBJ) $(LIB) $(PKG_LIBS) $(RL_LIBS) \
+	  $(SQL_LIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
