@@ -130,6 +130,7 @@ check: deps-check
 check-run: $(BIN) $(TEST_BIN)
 	@$(MAKE) --no-print-directory unit golden
 	./$(BIN) test scripts/
+	@sh tests/history/run.sh ./$(BIN)
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)

@@ -850,6 +850,10 @@ static int chat_loop(struct chat *c)
                 chat_emit_str(c, "\n");
             chat_note(c, "[conversation ended by the learner]");
             c->ended_by = chat_stop_name(chat_stop);
+            /* Ctrl-C twice is an ordinary way out: the check-in may
+             * still read a line. */
+            if (chat_stop == SIGINT && c->tty)
+                chat_stop = 0;
             break;
         }
         if (chat_blank(&line))
@@ -990,10 +994,8 @@ int chat_run(const rp_persona *p, const struct chat_options *opts)
     save_close(&c.save);
     free(c.stage_before);
     rp_session_free(c.session);
-    /* Ended by a signal (Ctrl-C twice on a terminal is an ordinary way
-     * out): the shell's convention, 128 + its number. */
-    if (status == STATUS_OK && chat_stop != 0 &&
-        !(chat_stop == SIGINT && c.tty))
+    /* Ended by a signal: the shell's convention, 128 + its number. */
+    if (status == STATUS_OK && chat_stop != 0)
         status = 128 + chat_stop;
     return status;
 }
