@@ -912,9 +912,13 @@ static void chat_checkin(struct chat *c, bool after)
                          "(very)? Enter skips.");
     for (tries = 0; tries < 3 && chat_stop == 0; tries++) {
         char *text = readline("confidence> ");
-        bool blank = text == NULL || text[strspn(text, " \t")] == '\0';
-        int v = text != NULL ? atoi(text) : 0;
+        const char *p = text != NULL ? text + strspn(text, " \t") : "";
+        bool blank = *p == '\0';
+        int v = 0;
 
+        /* One digit, perhaps between blanks. */
+        if (*p >= '1' && *p <= '5' && p[1 + strspn(p + 1, " \t")] == '\0')
+            v = *p - '0';
         free(text);
         if (blank || chat_stop != 0)
             break;

@@ -177,9 +177,12 @@ int cmd_history(int argc, char **argv)
     }
     if (json)
         buf_puts(&out, any ? "\n]\n" : "]\n");
-    else if (!any)
-        buf_printf(&out, "(no conversations%s%s)\n",
-                   persona != NULL ? " with " : "", OR_EMPTY(persona));
+    else if (!any && persona != NULL) {
+        buf_puts(&out, "(no conversations with ");
+        term_sanitise(&out, persona, strlen(persona), 0);
+        buf_puts(&out, ")\n");
+    } else if (!any)
+        buf_puts(&out, "(no conversations)\n");
     fwrite(buf_str(&out), 1, out.len, stdout);
     buf_free(&out);
     store_close(st);

@@ -150,15 +150,14 @@ static void progress_cell(struct buf *out, int v, int top, bool unicode)
         buf_putc(out, ascii[level]);
 }
 
-/* The latest value of row and the change over the last five
- * conversations (the latest minus the earliest applicable one among
- * them); *change is INT_MIN-like (0 with *has_change false) when fewer
- * than two apply. */
+/* The latest value of row (-1: never applied) and the change over the
+ * last five conversations: the latest minus the earliest value among
+ * them, when at least two of them have one (*has_change). */
 static int progress_latest(const struct progress *pg, int row, int *change,
                            bool *has_change)
 {
     size_t from = pg->n > PROGRESS_RECENT ? pg->n - PROGRESS_RECENT : 0, i;
-    int latest = -1, first = -1;
+    int latest = -1, first = -1, count = 0;
 
     for (i = from; i < pg->n; i++) {
         int v = pg->values[i][row];
@@ -168,13 +167,13 @@ static int progress_latest(const struct progress *pg, int row, int *change,
         if (first < 0)
             first = v;
         latest = v;
+        count++;
     }
+    *has_change = count >= 2;
+    *change = *has_change ? latest - first : 0;
     /* The latest value may be older than the window. */
     for (i = pg->n; latest < 0 && i > 0; i--)
         latest = pg->values[i - 1][row];
-    *has_change =
-        first >= 0 && latest >= 0 && (size_t)(pg->n - from) >= 2 && first != -1;
-    *change = *has_change ? latest - first : 0;
     return latest;
 }
 

@@ -87,6 +87,8 @@ for dim, label in labels.items():
         assert int(fields[0]) == applied[-1], (label, fields, applied)
         if len(applied) >= 2:
             assert int(fields[1]) == applied[-1] - applied[0], (label, fields)
+        else:
+            assert len(fields) == 1, (label, fields)
     else:
         assert fields == ["n/a"], (label, fields)
 assert any(l.startswith("Practise next: ") for l in out), out
