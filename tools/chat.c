@@ -37,10 +37,12 @@
  * restore the terminal first and pass the signal on to ours.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -627,12 +629,24 @@ static void chat_on_sigint(int sig)
     rl_redisplay();
 }
 
+/* /dev/null, open while a conversation reads a pipe (see chat_on_stop). */
+static int chat_null_fd = -1;
+
 /* SIGTERM and SIGHUP, and SIGINT when there is no terminal: end the
- * conversation.  Only the flag is set here (async-signal-safe); the
- * interrupted read returns and the loop does the rest. */
+ * conversation.  Only async-signal-safe work here: set the flag and,
+ * on a pipe, put /dev/null in the place of standard input, so that a
+ * read that had not started yet when the signal came (the loop looked
+ * at the flag just before) finds the end of the input instead of
+ * waiting for a line that may never come; a read under way returns
+ * EINTR.  The loop does the rest. */
 static void chat_on_stop(int sig)
 {
+    int saved = errno;
+
     chat_stop = sig;
+    if (chat_null_fd >= 0)
+        dup2(chat_null_fd, STDIN_FILENO);
+    errno = saved;
 }
 
 /* Readline's input function.  It is readline's rl_getc, but for what
@@ -641,21 +655,48 @@ static void chat_on_stop(int sig)
  * chat_stop is set, so that readline returns and the conversation can
  * end (readline returns NULL on an empty line, else the line, which
  * chat_read_tty drops). */
+static const int chat_stop_signals[] = {SIGTERM, SIGHUP, SIGINT};
+
 static int chat_getc(FILE *in)
 {
+    int fd = fileno(in);
+    sigset_t block, old;
     unsigned char ch;
+    size_t i;
 
+    sigemptyset(&block);
+    for (i = 0; i < 3; i++)
+        sigaddset(&block, chat_stop_signals[i]);
     for (;;) {
+        fd_set fds;
         ssize_t n;
+        int ready = -1;
 
-        if (chat_stop != 0)
+        /* With the signals blocked, none can come between looking at
+         * the flags and waiting: pselect unblocks them atomically, and
+         * one that came before is delivered there (EINTR). */
+        sigprocmask(SIG_BLOCK, &block, &old);
+        if (chat_stop != 0) {
+            sigprocmask(SIG_SETMASK, &old, NULL);
             return EOF;
-        n = read(fileno(in), &ch, 1);
-        if (n == 1) {
-            chat_interrupts = 0;
-            return ch;
         }
-        if (n == 0 || errno != EINTR)
+        errno = EINTR;
+        if (rl_pending_signal() == 0) {
+            FD_ZERO(&fds);
+            FD_SET(fd, &fds);
+            ready = pselect(fd + 1, &fds, NULL, NULL, NULL, &old);
+        }
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (ready >= 0) {
+            n = read(fd, &ch, 1);
+            if (n == 1) {
+                chat_interrupts = 0;
+                return ch;
+            }
+            if (n == 0)
+                return EOF;
+        }
+        if (errno != EINTR)
             return EOF;
         rl_check_signals(); /* runs the handlers of what was caught */
     }
@@ -664,8 +705,6 @@ static int chat_getc(FILE *in)
 /* Catch the signals that end a conversation: SIGTERM, SIGHUP and, when
  * readline does not handle it (no terminal), SIGINT.  No SA_RESTART: a
  * blocked read must return.  old[] receives the previous actions. */
-static const int chat_stop_signals[] = {SIGTERM, SIGHUP, SIGINT};
-
 static void chat_signals_init(const struct chat *c, struct sigaction old[3])
 {
     struct sigaction sa;
@@ -673,6 +712,8 @@ static void chat_signals_init(const struct chat *c, struct sigaction old[3])
 
     chat_stop = 0;
     chat_interrupts = 0;
+    if (!c->tty)
+        chat_null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     for (i = 0; i < 3; i++) {
@@ -689,6 +730,9 @@ static void chat_signals_done(const struct sigaction old[3])
 
     for (i = 0; i < 3; i++)
         sigaction(chat_stop_signals[i], &old[i], NULL);
+    if (chat_null_fd >= 0)
+        close(chat_null_fd);
+    chat_null_fd = -1;
 }
 
 /* Create path and its parents as directories (mode 0700). */

@@ -57,6 +57,48 @@ PY
     check "SIG$sig: nothing on standard error" $?
 done
 
+# SIGTERM at other moments (while the engine answers, or between two
+# reads) still ends the conversation in order, within 10 s, with a valid
+# transcript of the turns taken so far.  (The narrowest window, between
+# the loop's look at the flag and the read, is closed by chat_on_stop
+# putting /dev/null in the place of standard input; it is too narrow for
+# a test to hit reliably.)
+for round in 1 2 3 4 5; do
+    fifo=$dir/in-early$round json=$dir/early$round.json
+    out=$dir/out-early$round
+    mkfifo "$fifo"
+    "$bin" --no-history chat rushed-alumnus --seed 3 --transcript "$json" \
+        <"$fifo" >"$out" 2>&1 &
+    pid=$!
+    exec 3>"$fifo"
+    i=0 # the handlers are set once the opening line is out
+    while ! grep -q '^Dana Okafor: ' "$out" && [ $i -lt 100 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    printf '%s\n' "Hi Dana." "What was the hardest part of that move?" \
+        "What do you do now?" >&3
+    sleep 0.0$round
+    kill -TERM "$pid"
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid"; rc=hung
+    else
+        wait "$pid"; rc=$?
+    fi
+    exec 3>&-
+    [ "$rc" = 143 ] && grep -q '^\[conversation ended by the learner\]' "$out" &&
+    { [ ! -e "$json" ] || python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+lines = ["Hi Dana.", "What was the hardest part of that move?",
+         "What do you do now?"]
+assert [t["user"] for t in d["turns"]] == lines[:len(d["turns"])]' "$json"; }
+    check "SIGTERM ${round}0 ms after the lines: ended in order ($rc)" $?
+done
+
 # Both sessions are in the history, finished by their signals, three
 # turns each, with their turns and scores.
 "$bin" history --json >"$dir/h.json"
