@@ -72,7 +72,7 @@ for round in 1 2 3 4 5; do
     pid=$!
     exec 3>"$fifo"
     i=0 # the handlers are set once the opening line is out
-    while ! grep -q '^Dana Okafor: ' "$out" && [ $i -lt 100 ]; do
+    while ! grep -qs '^Dana Okafor: ' "$out" && [ $i -lt 100 ]; do
         sleep 0.1; i=$((i + 1))
     done
     printf '%s\n' "Hi Dana." "What was the hardest part of that move?" \
