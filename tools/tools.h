@@ -5,7 +5,8 @@
  * The program is a thin front end over the engine's public header,
  * engine/rapport.h, which is the only engine header tools/ includes.  Each
  * subcommand lives in its own file (chat.c, list.c, lint.c, pick.c,
- * record.c, score.c, test.c) and is reached through the dispatch table in
+ * record.c, score.c, test.c, history.c, report_cmd.c, progress.c) and is
+ * reached through the dispatch table in
  * main.c; the helpers they share are declared here, grouped by the file that
  * defines them, and every function's prefix names that file (tmux style).
  * Everything that reaches the terminal and came from a persona file or from the
