@@ -103,8 +103,12 @@ void save_turn(struct save *sv, const rp_session *s)
 
         buf_puts(&text, json);
         buf_putc(&text, '\n');
-        if (record_write("chat", sv->transcript, &text) != 0)
-            save_failed(sv);
+        /* (record_write said why; once is enough.) */
+        if (record_write("chat", sv->transcript, &text) != 0) {
+            msg_error("chat", "no more attempts to write the transcript");
+            free(sv->transcript);
+            sv->transcript = NULL;
+        }
         buf_free(&text);
     }
     free(json);
