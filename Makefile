@@ -15,10 +15,12 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/rapport
 MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC      ?= cc
 BUILD   ?= build
 PKGS    := libpcre2-8 yaml-0.1
+TOOL_PKGS := sqlite3
 SANITIZE ?=
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -36,6 +38,9 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lm
 RL_CFLAGS  = $(shell pkg-config --cflags readline 2>/dev/null)
 RL_LIBS    = $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline)
+# SQLite keeps the practice history; only tools/ uses it (tools/store.c).
+SQL_CFLAGS = $(shell pkg-config --cflags $(TOOL_PKGS) 2>/dev/null)
+SQL_LIBS   = $(shell pkg-config --libs $(TOOL_PKGS) 2>/dev/null || echo -lsqlite3)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
@@ -55,10 +60,13 @@ BIN        := $(BUILD)/rapport
 # Debian packages, by what needs them.
 DEPS_BUILD := gcc make pkg-config libpcre2-dev libyaml-dev libreadline-dev \
               libsqlite3-dev libstemmer-dev
-DEPS_CHECK := $(DEPS_BUILD) libcmocka-dev valgrind clang-format python3
+# man-db and groff-base: `man --warnings` checks the man pages.
+DEPS_CHECK := $(DEPS_BUILD) libcmocka-dev valgrind clang-format python3 \
+              man-db groff-base
 
 .PHONY: all chat check check-run unit golden leakcheck format format-check \
-        lint install uninstall clean deps-build deps-check regress
+        lint install uninstall clean deps-build deps-check regress \
+        install-check FORCE
 
 all: $(BIN)
 
@@ -96,8 +104,17 @@ $(BUILD)/engine/%.o: engine/%.c
 
 $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(RL_CFLAGS) \
+	$(CC) $(ALL_CFLAGS) $(RL_CFLAGS) $(SQL_CFLAGS) \
 	  -DRAPPORT_DATADIR='"$(DATADIR)"' -c $< -o $@
+
+# The installed data directory is compiled into tools/: a stamp that
+# changes only with DATADIR rebuilds them when it does (make install
+# PREFIX=/usr after a plain make must not install a /usr/local binary).
+$(BUILD)/datadir.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+
+$(TOOLS_OBJ): $(BUILD)/datadir.stamp
 
 $(LIB): $(ENGINE_OBJ)
 	@mkdir -p $(@D)
@@ -105,7 +122,8 @@ $(LIB): $(ENGINE_OBJ)
 	ar rcs $@ $^
 
 $(BIN): $(TOOLS_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) $(TOOLS_OBJ) $(LIB) $(PKG_LIBS) $(RL_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $(TOOLS_OBJ) $(LIB) $(PKG_LIBS) $(RL_LIBS) \
+	  $(SQL_LIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(@D)
@@ -125,6 +143,8 @@ check: deps-check
 check-run: $(BIN) $(TEST_BIN)
 	@$(MAKE) --no-print-directory unit golden regress
 	./$(BIN) test --coverage --fail-under 80 scripts/
+	@sh tests/history/run.sh ./$(BIN)
+	@$(MAKE) --no-print-directory install-check
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)
@@ -160,16 +180,35 @@ format-check:
 	echo "format-check: $(words $(FORMAT_FILES)) files formatted"
 
 # ------------------------------------------------------------- install
+# Every path under $(DESTDIR); the man pages and the completion get the
+# real DATADIR in place of the default they are written with.
 install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/personas/common
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/personas/common \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/rapport
 	install -m 644 personas/*.yaml $(DESTDIR)$(DATADIR)/personas/
 	install -m 644 personas/common/*.yaml \
 	  $(DESTDIR)$(DATADIR)/personas/common/
+	sed 's|/usr/local/share/rapport|$(DATADIR)|g' man/rapport.1 \
+	  >$(DESTDIR)$(MANDIR)/man1/rapport.1
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/rapport.1
+	install -m 644 man/rapport-persona.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|@DATADIR@|$(DATADIR)|g' completion/rapport.bash \
+	  >$(DESTDIR)$(BASHCOMPDIR)/rapport
+	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/rapport
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/rapport
+	rm -f $(DESTDIR)$(MANDIR)/man1/rapport.1
+	rm -f $(DESTDIR)$(MANDIR)/man5/rapport-persona.5
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/rapport
 	rm -rf $(DESTDIR)$(DATADIR)
+
+# make install into a staging directory and a temporary prefix, in a
+# build directory of its own; the man pages checked by man --warnings.
+install-check:
+	@sh tests/install/run.sh $(BUILD)/stage
 
 clean:
 	rm -rf build build-san

@@ -9,6 +9,10 @@ vg="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect
 # so everything here runs interpreted; the JIT path is covered by
 # make check SANITIZE=address,undefined.
 export RAPPORT_NOJIT=1
+# Conversations are kept in a history of their own, never the user's.
+RAPPORT_HOME=$(mktemp -d)
+export RAPPORT_HOME
+trap 'rm -rf "$RAPPORT_HOME"' EXIT
 pass=0 fail=0
 for t in "$@"; do
     if RAPPORT_SRCDIR=. $vg "$t" >/dev/null 2>"$t.vg"; then

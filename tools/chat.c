@@ -26,12 +26,23 @@
  * whole session goes to standard output as one JSON object at the end,
  * and nothing else does: the conversation is shown on standard error
  * when standard input is a terminal, and not at all otherwise.
+ *
+ * Nothing is lost: the session is saved after every turn (save.c: the
+ * history database and the transcript file), and every way of leaving
+ * ends the conversation in order: /quit, Ctrl-D or the end of the
+ * input, Ctrl-C twice on a terminal (once in a pipe), SIGTERM and SIGHUP.
+ * The signal handlers only set a flag (chat_stop); the loop sees it when
+ * the read it was blocked in fails with EINTR, and saves and finishes the
+ * conversation from ordinary code.  On a terminal, readline's own handlers
+ * restore the terminal first and pass the signal on to ours.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,7 +61,9 @@
 #define CHAT_NO_WRAP 1000000
 
 static const char chat_usage[] =
-    "Usage: rapport chat [--seed N] [--trace] [--coach] [--json] PERSONA\n"
+    "Usage: rapport chat [--seed N] [--trace] [--coach] [--json]\n"
+    "                    [--transcript FILE] [--history FILE] [--no-history]\n"
+    "                    [--no-checkin] PERSONA\n"
     "\n"
     "Talk to a persona.  PERSONA is an id from 'rapport list' or the path\n"
     "of a persona file.  Read the brief, then type what you would say and\n"
@@ -69,6 +82,14 @@ static const char chat_usage[] =
     "              report card) as one JSON object on standard output, and\n"
     "              nothing else there; the conversation is shown on\n"
     "              standard error when standard input is a terminal\n"
+    "  --transcript FILE\n"
+    "              keep the session (as JSON) in FILE, replaced after every\n"
+    "              turn; default: transcripts/session-ID.json beside the\n"
+    "              history\n"
+    "  --history FILE  keep the session in the history database FILE\n"
+    "  --no-history    keep nothing (but a --transcript FILE)\n"
+    "  --no-checkin    on a terminal, do not ask how confident you feel\n"
+    "              before and after the conversation\n"
     "  -h, --help  show this help and exit\n"
     "\n"
     "During the conversation:\n"
@@ -78,7 +99,13 @@ static const char chat_usage[] =
     "  /hint       suggest what to say next\n"
     "  /restart    start the conversation again\n"
     "  /help       list these commands\n"
-    "  /quit       leave (so does Ctrl-D)\n"
+    "  /quit       leave (so does Ctrl-D, and Ctrl-C twice)\n"
+    "\n"
+    "Every conversation is saved after each turn in the history\n"
+    "($RAPPORT_HOME/history.db, else $XDG_DATA_HOME/rapport/history.db or\n"
+    "~/.local/share/rapport/history.db): see 'rapport history', 'rapport\n"
+    "report' and 'rapport progress'.  Leaving in any way, also SIGTERM and\n"
+    "SIGHUP, saves it and shows the report card.\n"
     "\n"
     "On a terminal, lines can be edited and are remembered in\n"
     "$XDG_STATE_HOME/rapport/history (~/.local/state/rapport/history);\n"
@@ -90,15 +117,24 @@ static const char chat_usage[] =
 struct chat {
     const rp_persona *persona;
     rp_session *session;
-    const rp_turn *last; /* the last turn, for /why; owned by session */
-    char *stage_before;  /* the stage the last turn started in */
-    FILE *out;           /* where the conversation is shown, or NULL */
-    bool tty;            /* readline, prompts, colour, wrapping */
-    bool trace;          /* print the trace after every turn */
-    bool coach;          /* print a coaching note after every turn */
-    bool json;           /* print the session as JSON at the end */
-    char *history;       /* the history file, or NULL */
+    const rp_turn *last;  /* the last turn, for /why; owned by session */
+    char *stage_before;   /* the stage the last turn started in */
+    FILE *out;            /* where the conversation is shown, or NULL */
+    bool tty;             /* readline, prompts, colour, wrapping */
+    bool trace;           /* print the trace after every turn */
+    bool coach;           /* print a coaching note after every turn */
+    bool json;            /* print the session as JSON at the end */
+    bool checkin;         /* ask for confidence before and after */
+    char *history;        /* the history file, or NULL */
+    struct save save;     /* where the conversation is kept */
+    const char *ended_by; /* how it ended, for the history */
 };
+
+/* Set by the signal handlers, read by the loop (see the top).
+ * chat_stop is the signal that ends the conversation, 0 while it goes
+ * on; chat_interrupts counts Ctrl-C presses since the last key. */
+static volatile sig_atomic_t chat_stop;
+static volatile sig_atomic_t chat_interrupts;
 
 /* What a slash command asks the loop to do next. */
 enum chat_next { CHAT_CONTINUE, CHAT_QUIT };
@@ -122,7 +158,8 @@ static const struct chat_command chat_commands[] = {
     {"/brief", chat_cmd_brief, "show the brief again"},
     {"/help", chat_cmd_help, "list these commands"},
     {"/hint", chat_cmd_hint, "suggest what to say next"},
-    {"/quit", chat_cmd_quit, "leave the conversation (so does Ctrl-D)"},
+    {"/quit", chat_cmd_quit,
+     "leave the conversation (so do Ctrl-D and Ctrl-C twice)"},
     {"/restart", chat_cmd_restart, "start the conversation again"},
     {"/score", chat_cmd_score, "show the report card so far"},
     {"/why", chat_cmd_why, "explain the persona's last reply"},
@@ -427,6 +464,7 @@ static enum chat_next chat_cmd_why(struct chat *c)
 static enum chat_next chat_cmd_restart(struct chat *c)
 {
     rp_session_restart(c->session);
+    save_turn(&c->save, c->session);
     c->last = NULL; /* the turn died with the restart */
     free(c->stage_before);
     c->stage_before = NULL;
@@ -508,8 +546,10 @@ static int chat_read_tty(struct chat *c, struct buf *line)
     text = readline(buf_str(&prompt));
     buf_free(&prompt);
     buf_clear(line);
-    if (text == NULL)
+    if (text == NULL || chat_stop != 0) {
+        free(text); /* a line cut short by a signal is not said */
         return 0;
+    }
     buf_puts(line, text);
     if (text[0] != '\0' && strlen(text) <= CHAT_HISTORY_MAX_LINE) {
         HIST_ENTRY *prev = history_get(history_base + history_length - 1);
@@ -564,21 +604,135 @@ static char **chat_complete(const char *text, int start, int end)
     return rl_completion_matches(text, chat_complete_command);
 }
 
-/* Ctrl-C clears the line being typed.  Readline catches SIGINT itself
+/* Ctrl-C clears the line being typed; a second Ctrl-C before any other
+ * key leaves the conversation.  Readline catches SIGINT itself
  * (rl_catch_signals is left at its default): it frees the line's state,
  * restores the terminal and re-raises the signal, which reaches this
- * handler from ordinary code with RL_STATE_SIGHANDLER set; only then is
- * it safe to call readline here.  Delivered at any other moment (while
- * the engine answers), the signal is ignored. */
+ * handler from ordinary code (chat_getc's rl_check_signals) with
+ * RL_STATE_SIGHANDLER set; only then is it safe to call readline here.
+ * Delivered at any other moment (while the engine answers), the signal
+ * is ignored. */
 static void chat_on_sigint(int sig)
 {
-    (void)sig;
     if (!RL_ISSTATE(RL_STATE_SIGHANDLER))
         return;
+    if (chat_interrupts > 0) {
+        chat_stop = sig; /* chat_getc ends the line */
+        return;
+    }
+    chat_interrupts = 1;
     rl_replace_line("", 0);
+    rl_crlf();
+    fputs("[Ctrl-C again leaves the conversation]", rl_outstream);
     rl_crlf();
     rl_on_new_line();
     rl_redisplay();
+}
+
+/* /dev/null, open while a conversation reads a pipe (see chat_on_stop). */
+static int chat_null_fd = -1;
+
+/* SIGTERM and SIGHUP, and SIGINT when there is no terminal: end the
+ * conversation.  Only async-signal-safe work here: set the flag and,
+ * on a pipe, put /dev/null in the place of standard input, so that a
+ * read that had not started yet when the signal came (the loop looked
+ * at the flag just before) finds the end of the input instead of
+ * waiting for a line that may never come; a read under way returns
+ * EINTR.  The loop does the rest. */
+static void chat_on_stop(int sig)
+{
+    int saved = errno;
+
+    chat_stop = sig;
+    if (chat_null_fd >= 0)
+        dup2(chat_null_fd, STDIN_FILENO);
+    errno = saved;
+}
+
+/* Readline's input function.  It is readline's rl_getc, but for what
+ * happens when a signal interrupts the read: readline's own loop would
+ * go back to reading after a Ctrl-C, where this one returns EOF once
+ * chat_stop is set, so that readline returns and the conversation can
+ * end (readline returns NULL on an empty line, else the line, which
+ * chat_read_tty drops). */
+static const int chat_stop_signals[] = {SIGTERM, SIGHUP, SIGINT};
+
+static int chat_getc(FILE *in)
+{
+    int fd = fileno(in);
+    sigset_t block, old;
+    unsigned char ch;
+    size_t i;
+
+    sigemptyset(&block);
+    for (i = 0; i < 3; i++)
+        sigaddset(&block, chat_stop_signals[i]);
+    for (;;) {
+        fd_set fds;
+        ssize_t n;
+        int ready = -1;
+
+        /* With the signals blocked, none can come between looking at
+         * the flags and waiting: pselect unblocks them atomically, and
+         * one that came before is delivered there (EINTR). */
+        sigprocmask(SIG_BLOCK, &block, &old);
+        if (chat_stop != 0) {
+            sigprocmask(SIG_SETMASK, &old, NULL);
+            return EOF;
+        }
+        errno = EINTR;
+        if (rl_pending_signal() == 0) {
+            FD_ZERO(&fds);
+            FD_SET(fd, &fds);
+            ready = pselect(fd + 1, &fds, NULL, NULL, NULL, &old);
+        }
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (ready >= 0) {
+            n = read(fd, &ch, 1);
+            if (n == 1) {
+                chat_interrupts = 0;
+                return ch;
+            }
+            if (n == 0)
+                return EOF;
+        }
+        if (errno != EINTR)
+            return EOF;
+        rl_check_signals(); /* runs the handlers of what was caught */
+    }
+}
+
+/* Catch the signals that end a conversation: SIGTERM, SIGHUP and, when
+ * readline does not handle it (no terminal), SIGINT.  No SA_RESTART: a
+ * blocked read must return.  old[] receives the previous actions. */
+static void chat_signals_init(const struct chat *c, struct sigaction old[3])
+{
+    struct sigaction sa;
+    size_t i;
+
+    chat_stop = 0;
+    chat_interrupts = 0;
+    if (!c->tty)
+        chat_null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < 3; i++) {
+        sa.sa_handler = chat_stop_signals[i] == SIGINT && c->tty
+                            ? chat_on_sigint
+                            : chat_on_stop;
+        sigaction(chat_stop_signals[i], &sa, &old[i]);
+    }
+}
+
+static void chat_signals_done(const struct sigaction old[3])
+{
+    size_t i;
+
+    for (i = 0; i < 3; i++)
+        sigaction(chat_stop_signals[i], &old[i], NULL);
+    if (chat_null_fd >= 0)
+        close(chat_null_fd);
+    chat_null_fd = -1;
 }
 
 /* Create path and its parents as directories (mode 0700). */
@@ -626,14 +780,13 @@ static char *chat_history_path(void)
     return buf_detach(&path);
 }
 
-static void chat_readline_init(struct chat *c, struct sigaction *old_int)
+static void chat_readline_init(struct chat *c)
 {
-    struct sigaction sa;
-
     rl_readline_name = "rapport"; /* for $if rapport in ~/.inputrc */
     rl_change_environment = 0;    /* leave $COLUMNS and $LINES alone */
     rl_outstream = c->out;        /* standard error with --json */
     rl_attempted_completion_function = chat_complete;
+    rl_getc_function = chat_getc;
     using_history();
     stifle_history(CHAT_HISTORY_MAX);
     c->history = chat_history_path();
@@ -642,15 +795,10 @@ static void chat_readline_init(struct chat *c, struct sigaction *old_int)
         free(c->history); /* cannot be read or created: do without */
         c->history = NULL;
     }
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = chat_on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, old_int);
 }
 
-static void chat_readline_done(struct chat *c, const struct sigaction *old_int)
+static void chat_readline_done(struct chat *c)
 {
-    sigaction(SIGINT, old_int, NULL);
     if (c->history != NULL)
         history_truncate_file(c->history, CHAT_HISTORY_MAX);
     clear_history();
@@ -698,12 +846,31 @@ static int chat_turn(struct chat *c, const char *line, size_t len)
         return STATUS_INTERNAL;
     }
     c->last = t;
+    save_turn(&c->save, c->session);
     chat_say(c, rp_turn_reply(t));
     if (c->coach)
         chat_coaching(c, t);
     if (c->trace)
         chat_trace(c);
     return rp_turn_ended(t) || rp_session_ended(c->session) ? 1 : 0;
+}
+
+/* How a conversation ended, for the history: "eof" when the input
+ * ended (Ctrl-D), else the signal that ended it. */
+static const char *chat_stop_name(int sig)
+{
+    switch (sig) {
+    case 0:
+        return "eof";
+    case SIGINT:
+        return "SIGINT";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGHUP:
+        return "SIGHUP";
+    default:
+        return "signal";
+    }
 }
 
 /* Read and answer lines until the conversation ends. */
@@ -716,10 +883,21 @@ static int chat_loop(struct chat *c)
         size_t skip = 0;
         int rc;
 
-        if (!(c->tty ? chat_read_tty(c, &line)
-                     : line_read(stdin, &line, "chat"))) {
+        /* (A signal taken while the engine answered has no read left to
+         * interrupt: look before reading, and after.) */
+        if (chat_stop != 0 ||
+            !(c->tty ? chat_read_tty(c, &line)
+                     : line_read(stdin, &line, "chat")) ||
+            chat_stop != 0) {
             /* (readline has ended the prompt's line itself) */
+            if (chat_stop != 0 && c->tty)
+                chat_emit_str(c, "\n");
             chat_note(c, "[conversation ended by the learner]");
+            c->ended_by = chat_stop_name(chat_stop);
+            /* Ctrl-C twice is an ordinary way out: the check-in may
+             * still read a line. */
+            if (chat_stop == SIGINT && c->tty)
+                chat_stop = 0;
             break;
         }
         if (chat_blank(&line))
@@ -730,6 +908,7 @@ static int chat_loop(struct chat *c)
             if (chat_command(c, line.ptr + skip, line.len - skip) ==
                 CHAT_QUIT) {
                 chat_note(c, "[conversation ended by the learner]");
+                c->ended_by = "quit";
                 break;
             }
             continue;
@@ -738,6 +917,7 @@ static int chat_loop(struct chat *c)
         if (rc == 1) {
             chat_note(c, "[conversation ended: %s]",
                       OR_EMPTY(rp_session_ending(c->session)));
+            c->ended_by = "ending";
             break;
         }
         if (rc > 1) {
@@ -759,11 +939,51 @@ static uint64_t chat_clock_seed(void)
            ((uint64_t)getpid() << 32);
 }
 
-/* After the conversation, however it ended: the report card, then with
- * --json the session. */
-static int chat_finish(const struct chat *c)
+/* The confidence check-in (on a terminal, unless --no-checkin): a
+ * number from 1 to 5, or Enter to skip; stored with the session. */
+static void chat_checkin(struct chat *c, bool after)
 {
-    int status = chat_report(c);
+    int tries;
+
+    if (!c->tty || !c->checkin || chat_stop != 0)
+        return;
+    if (after && rp_session_turn_count(c->session) == 0)
+        return;
+    chat_note(c, after ? "How confident do you feel now, from 1 (not at all) "
+                         "to 5 (very)? Enter skips."
+                       : "Before you start: how confident do you feel about "
+                         "this conversation, from 1 (not at all) to 5 "
+                         "(very)? Enter skips.");
+    for (tries = 0; tries < 3 && chat_stop == 0; tries++) {
+        char *text = readline("confidence> ");
+        const char *p = text != NULL ? text + strspn(text, " \t") : "";
+        bool blank = *p == '\0';
+        int v = 0;
+
+        /* One digit, perhaps between blanks. */
+        if (*p >= '1' && *p <= '5' && p[1 + strspn(p + 1, " \t")] == '\0')
+            v = *p - '0';
+        free(text);
+        if (blank || chat_stop != 0)
+            break;
+        if (v >= 1 && v <= 5) {
+            save_confidence(&c->save, after, v);
+            break;
+        }
+        chat_note(c, "[a number from 1 to 5, or Enter to skip]");
+    }
+    chat_emit_str(c, "\n");
+}
+
+/* After the conversation, however it ended: the check-in, the last save,
+ * the report card, then with --json the session. */
+static int chat_finish(struct chat *c)
+{
+    int status;
+
+    chat_checkin(c, true);
+    save_end(&c->save, c->session, c->ended_by != NULL ? c->ended_by : "eof");
+    status = chat_report(c);
 
     if (status == STATUS_OK && c->json)
         status = chat_json(c);
@@ -774,7 +994,7 @@ int chat_run(const rp_persona *p, const struct chat_options *opts)
 {
     static const struct chat_options defaults = {0};
     struct chat c = {0};
-    struct sigaction old_int;
+    struct sigaction old_sig[3];
     int status;
 
     if (opts == NULL)
@@ -783,6 +1003,7 @@ int chat_run(const rp_persona *p, const struct chat_options *opts)
     c.trace = opts->trace;
     c.coach = opts->coach;
     c.json = opts->json;
+    c.checkin = !opts->no_checkin;
     /* With --json, standard output is the JSON's alone: a learner at a
      * terminal holds the conversation on standard error; a script sees
      * nothing of it. */
@@ -800,19 +1021,30 @@ int chat_run(const rp_persona *p, const struct chat_options *opts)
     if (c.trace)
         chat_note(&c, "[trace] seed %llu",
                   (unsigned long long)rp_session_seed(c.session));
+    save_open(&c.save, opts->transcript);
+    chat_signals_init(&c, old_sig);
     chat_brief(&c);
-    chat_opening(&c);
     if (c.tty) {
-        chat_readline_init(&c, &old_int);
+        chat_readline_init(&c);
+        chat_checkin(&c, false);
+        chat_opening(&c);
         status = chat_loop(&c);
-        chat_readline_done(&c, &old_int);
+        if (status == STATUS_OK)
+            status = chat_finish(&c);
+        chat_readline_done(&c);
     } else {
+        chat_opening(&c);
         status = chat_loop(&c);
+        if (status == STATUS_OK)
+            status = chat_finish(&c);
     }
-    if (status == STATUS_OK)
-        status = chat_finish(&c);
+    chat_signals_done(old_sig);
+    save_close(&c.save);
     free(c.stage_before);
     rp_session_free(c.session);
+    /* Ended by a signal: the shell's convention, 128 + its number. */
+    if (status == STATUS_OK && chat_stop != 0)
+        status = 128 + chat_stop;
     return status;
 }
 
@@ -839,6 +1071,10 @@ int cmd_chat(int argc, char **argv)
         {"trace", no_argument, NULL, 't'},
         {"coach", no_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},
+        {"transcript", required_argument, NULL, 'T'},
+        {"history", required_argument, NULL, 'H'},
+        {"no-history", no_argument, NULL, 'N'},
+        {"no-checkin", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -866,6 +1102,18 @@ int cmd_chat(int argc, char **argv)
             break;
         case 'j':
             opts.json = true;
+            break;
+        case 'T':
+            opts.transcript = optarg;
+            break;
+        case 'H':
+            store_set_path(optarg);
+            break;
+        case 'N':
+            store_disable();
+            break;
+        case 'C':
+            opts.no_checkin = true;
             break;
         case 'h':
             fputs(chat_usage, stdout);

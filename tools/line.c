@@ -31,7 +31,8 @@ int line_read(FILE *f, struct buf *line, const char *cmd)
             dropped++;
     }
     if (!any) {
-        if (ferror(f))
+        /* (EINTR: a signal that chat.c handles ended the read.) */
+        if (ferror(f) && errno != EINTR)
             msg_error(cmd, "cannot read standard input: %s", strerror(errno));
         return 0;
     }

@@ -4,8 +4,8 @@
  * rapport lets students rehearse networking conversations with scripted
  * personas.  This file reads the global options, finds the subcommand in
  * the dispatch table and runs it; each subcommand lives in its own file
- * (chat.c, list.c, lint.c, record.c, score.c, test.c; pick.c when no
- * command is given).
+ * (chat.c, list.c, lint.c, record.c, score.c, test.c, history.c,
+ * report.c, progress.c; pick.c when no command is given).
  * The exit statuses are documented in the usage text below and in tools.h.
  */
 #include <errno.h>
@@ -15,14 +15,15 @@
 #include "tools.h"
 
 static const char main_usage[] =
-    "Usage: rapport [--personas DIR] [COMMAND [ARGS]]\n"
+    "Usage: rapport [--personas DIR] [--history FILE] [--no-history]\n"
+    "               [COMMAND [ARGS]]\n"
     "\n"
     "Rehearse networking conversations with scripted personas.  With no\n"
     "command, choose a persona from a list and talk to them.\n"
     "\n"
     "Commands:\n"
-    "  chat [--seed N] [--trace] [--coach] [--json] PERSONA\n"
-    "                                     talk to a persona; a report card\n"
+    "  chat [--seed N] [--trace] [--coach] [--json] [--transcript FILE]\n"
+    "       [--no-checkin] PERSONA     talk to a persona; a report card\n"
     "                                     at the end\n"
     "  list [--json]                      list the personas, easiest first\n"
     "  lint [-v] [FILE|DIR|ID...]         check persona files\n"
@@ -35,10 +36,19 @@ static const char main_usage[] =
     "  test [-j N] [--tap] [--junit FILE] [--update] [PATH...]\n"
     "                                     run scripted conversations and\n"
     "                                     check their expectations\n"
+    "  history [--persona ID] [-n N] [--json]\n"
+    "                                     past conversations, newest first\n"
+    "  report [--json|--markdown] [ID]    the report card of a past\n"
+    "                                     conversation (default: the last)\n"
+    "  progress [--persona ID] [-n N]     your trend per skill across\n"
+    "                                     conversations, and what to\n"
+    "                                     practise next\n"
     "  help [COMMAND]                     show this help, or a command's\n"
     "\n"
     "Options:\n"
     "  --personas DIR  look for personas in DIR first\n"
+    "  --history FILE  keep and read the history in FILE\n"
+    "  --no-history    keep no history of conversations\n"
     "  -h, --help      show this help and exit\n"
     "  --version       show the version and exit\n"
     "\n"
@@ -49,9 +59,14 @@ static const char main_usage[] =
     "\n"
     "Environment:\n"
     "  RAPPORT_PERSONAS  directories to look for personas in\n"
+    "  RAPPORT_HOME      where the history is kept (history.db and\n"
+    "                    transcripts/); default $XDG_DATA_HOME/rapport,\n"
+    "                    else ~/.local/share/rapport\n"
     "  NO_COLOR          when set and not empty, never use colour\n"
     "  COLUMNS           the width to wrap text to on a terminal\n"
-    "  XDG_STATE_HOME    where the chat history is kept (rapport/history)\n"
+    "  XDG_DATA_HOME     see RAPPORT_HOME\n"
+    "  XDG_STATE_HOME    where the lines typed in chat are remembered\n"
+    "                    (rapport/history)\n"
     "  RAPPORT_NOJIT     when set, do not JIT-compile patterns (valgrind)\n"
     "\n"
     "Exit status:\n"
@@ -60,6 +75,7 @@ static const char main_usage[] =
     "  2   errors in the input: a persona that does not load, a file or\n"
     "      persona that cannot be found or read\n"
     "  64  the command line was wrong\n"
+    "  129, 143  chat ended by SIGHUP or SIGTERM (after saving it)\n"
     "  70  internal error: out of memory, output that cannot be written\n";
 
 static int main_help(int argc, char **argv);
@@ -69,9 +85,10 @@ static const struct main_command {
     const char *name;
     int (*run)(int argc, char **argv);
 } main_commands[] = {
-    {"chat", cmd_chat}, {"help", main_help},    {"lint", cmd_lint},
-    {"list", cmd_list}, {"record", cmd_record}, {"score", cmd_score},
-    {"test", cmd_test}, {NULL, NULL},
+    {"chat", cmd_chat},     {"help", main_help},    {"history", cmd_history},
+    {"lint", cmd_lint},     {"list", cmd_list},     {"progress", cmd_progress},
+    {"record", cmd_record}, {"report", cmd_report}, {"score", cmd_score},
+    {"test", cmd_test},     {NULL, NULL},
 };
 
 static const struct main_command *main_find(const char *name)
@@ -111,6 +128,8 @@ int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"personas", required_argument, NULL, 'p'},
+        {"history", required_argument, NULL, 'H'},
+        {"no-history", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -125,6 +144,12 @@ int main(int argc, char **argv)
         switch (c) {
         case 'p':
             personas_set_dir(optarg);
+            break;
+        case 'H':
+            store_set_path(optarg);
+            break;
+        case 'N':
+            store_disable();
             break;
         case 'h':
             fputs(main_usage, stdout);
@@ -147,7 +172,8 @@ int main(int argc, char **argv)
     } else {
         return msg_usage(NULL,
                          "unknown command '%s' (the commands are "
-                         "chat, list, lint, record, score, test and help)",
+                         "chat, list, lint, record, score, test, history, "
+                         "report, progress and help)",
                          argv[optind]);
     }
 

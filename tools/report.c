@@ -9,7 +9,14 @@
  * better move.  The bars are drawn with Unicode blocks on a UTF-8
  * terminal and with '#' and '.' anywhere else, so that a transcript
  * stays plain ASCII apart from what the persona and learner wrote.
+ *
+ * A card is printed from a struct report_card, which is filled either
+ * from the engine's rp_report (a conversation going on) or from the
+ * report JSON kept in the history (report_cmd.c, `rapport report`), so
+ * that a past session's card looks exactly like the one shown at its
+ * end.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tools.h"
@@ -97,8 +104,8 @@ static void report_feedback(struct buf *out, FILE *f, const rp_feedback *fb,
     buf_free(&head);
 }
 
-void report_print(FILE *f, const rp_report *r, bool unicode, bool wrap,
-                  int width)
+void report_card_print(FILE *f, const struct report_card *card, bool unicode,
+                       bool wrap, int width)
 {
     size_t cols = report_label_cols(), n, i;
     struct buf out = {0};
@@ -107,11 +114,11 @@ void report_print(FILE *f, const rp_report *r, bool unicode, bool wrap,
     if (!wrap)
         width = REPORT_NO_WRAP;
     buf_puts(&out, term_sgr(f, TERM_HEADING));
-    buf_printf(&out, "Report card: %d/100", rp_report_overall(r));
+    buf_printf(&out, "Report card: %d/100", card->overall);
     buf_puts(&out, term_sgr(f, TERM_RESET));
     buf_putc(&out, '\n');
     for (d = 0; d < RP_DIM_COUNT; d++) {
-        int v = rp_report_dimension(r, (rp_dim)d);
+        int v = card->dims[d];
 
         buf_puts(&out, "  ");
         term_pad(&out, rp_dim_label((rp_dim)d), cols + 2);
@@ -122,7 +129,7 @@ void report_print(FILE *f, const rp_report *r, bool unicode, bool wrap,
         report_bar(&out, v, unicode);
         buf_printf(&out, " %3d\n", v);
     }
-    n = rp_report_strength_count(r);
+    n = card->nstrengths;
     if (n > 0) {
         buf_putc(&out, '\n');
         buf_puts(&out, term_sgr(f, TERM_HEADING));
@@ -130,9 +137,9 @@ void report_print(FILE *f, const rp_report *r, bool unicode, bool wrap,
         buf_puts(&out, term_sgr(f, TERM_RESET));
         buf_putc(&out, '\n');
         for (i = 0; i < n; i++)
-            report_feedback(&out, f, rp_report_strength(r, i), '+', width);
+            report_feedback(&out, f, &card->strengths[i], '+', width);
     }
-    n = rp_report_fix_count(r);
+    n = card->nfixes;
     if (n > 0) {
         buf_putc(&out, '\n');
         buf_puts(&out, term_sgr(f, TERM_HEADING));
@@ -140,8 +147,38 @@ void report_print(FILE *f, const rp_report *r, bool unicode, bool wrap,
         buf_puts(&out, term_sgr(f, TERM_RESET));
         buf_putc(&out, '\n');
         for (i = 0; i < n; i++)
-            report_feedback(&out, f, rp_report_fix(r, i), '-', width);
+            report_feedback(&out, f, &card->fixes[i], '-', width);
     }
     fwrite(buf_str(&out), 1, out.len, f);
     buf_free(&out);
+}
+
+void report_card_from(struct report_card *card, const rp_report *r)
+{
+    size_t i;
+    int d;
+
+    memset(card, 0, sizeof *card);
+    card->overall = rp_report_overall(r);
+    for (d = 0; d < RP_DIM_COUNT; d++)
+        card->dims[d] = rp_report_dimension(r, (rp_dim)d);
+    card->nstrengths = rp_report_strength_count(r);
+    card->nfixes = rp_report_fix_count(r);
+    card->strengths = mem_calloc(card->nstrengths + 1, sizeof(rp_feedback));
+    card->fixes = mem_calloc(card->nfixes + 1, sizeof(rp_feedback));
+    for (i = 0; i < card->nstrengths; i++)
+        card->strengths[i] = *rp_report_strength(r, i);
+    for (i = 0; i < card->nfixes; i++)
+        card->fixes[i] = *rp_report_fix(r, i);
+}
+
+void report_print(FILE *f, const rp_report *r, bool unicode, bool wrap,
+                  int width)
+{
+    struct report_card card;
+
+    report_card_from(&card, r);
+    report_card_print(f, &card, unicode, wrap, width);
+    free(card.strengths);
+    free(card.fixes);
 }

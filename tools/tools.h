@@ -5,7 +5,8 @@
  * The program is a thin front end over the engine's public header,
  * engine/rapport.h, which is the only engine header tools/ includes.  Each
  * subcommand lives in its own file (chat.c, list.c, lint.c, pick.c,
- * record.c, score.c, test.c) and is reached through the dispatch table in
+ * record.c, score.c, test.c, history.c, report_cmd.c, progress.c) and is
+ * reached through the dispatch table in
  * main.c; the helpers they share are declared here, grouped by the file that
  * defines them, and every function's prefix names that file (tmux style).
  * Everything that reaches the terminal and came from a persona file or from the
@@ -48,6 +49,9 @@ enum {
 /* ------------------------------------------------------------------ */
 
 int cmd_chat(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_progress(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_pick(int argc, char **argv);
@@ -294,11 +298,29 @@ struct chat_options {
     bool trace;      /* the trace after every reply */
     bool coach;      /* a coaching note after every reply */
     bool json;       /* the session as JSON on stdout, and nothing else */
+    const char *transcript; /* --transcript FILE, or NULL */
+    bool no_checkin;        /* no confidence check-in on a terminal */
 };
 
 /* Run a conversation with p (owned by the caller) and return the exit
  * status. */
 int chat_run(const rp_persona *p, const struct chat_options *opts);
+
+/* A report card as plain data (what report_print shows): the overall
+ * score, each dimension (-1: n/a) and the feedback.  The strings belong
+ * to whoever filled it. */
+struct report_card {
+    int overall;
+    int dims[RP_DIM_COUNT];
+    rp_feedback *strengths, *fixes;
+    size_t nstrengths, nfixes;
+};
+/* Fill card from r (the strings stay r's); free card->strengths and
+ * card->fixes with free(). */
+void report_card_from(struct report_card *card, const rp_report *r);
+/* Print card as report_print does. */
+void report_card_print(FILE *f, const struct report_card *card, bool unicode,
+                       bool wrap, int width);
 
 /* Print the report card r to f, sanitised: the overall score, a bar per
  * dimension (Unicode blocks when unicode, else '#' and '.'), the
@@ -339,5 +361,81 @@ void record_report(struct buf *out, const rp_session *s);
  * same directory, fsync, rename (an existing file keeps its mode).
  * Returns 0, or -1 after a message as cmd. */
 int record_write(const char *cmd, const char *path, const struct buf *text);
+
+/* ------------------------------------------------------------------ */
+/* store.c: the practice history (SQLite)                             */
+/* ------------------------------------------------------------------ */
+
+struct store;
+typedef struct sqlite3 sqlite3;
+typedef struct sqlite3_stmt sqlite3_stmt;
+
+/* --history FILE (not copied) and --no-history, for every command. */
+void store_set_path(const char *path);
+void store_disable(void);
+bool store_disabled(void);
+/* The data directory: $RAPPORT_HOME, else $XDG_DATA_HOME/rapport, else
+ * ~/.local/share/rapport; NULL when there is none.  Caller frees. */
+char *store_dir(void);
+/* The history database: --history FILE, else DIR/history.db.  Caller
+ * frees; NULL when there is no place for it. */
+char *store_path(void);
+/* Whether the history database exists yet. */
+bool store_exists(void);
+/* Create dir and its parents (mode 0700); 0 or -1 with errno. */
+int store_mkdirs(const char *dir);
+/* Open the history (creating it, and its directory, when create) and
+ * bring its schema up to date.  NULL after a message as cmd.  Close with
+ * store_close. */
+struct store *store_open(const char *cmd, bool create);
+void store_close(struct store *st);
+sqlite3 *store_db(struct store *st);
+const char *store_file(const struct store *st);
+/* Prepare one statement; NULL after a message as cmd. */
+sqlite3_stmt *store_prepare(struct store *st, const char *cmd, const char *sql);
+/* A new, unfinished session of s (persona_id is rp_persona_id); its id,
+ * or -1 after a message. */
+int64_t store_begin(struct store *st, const char *cmd, const rp_session *s,
+                    const char *persona_id);
+/* Save the session as json (rp_session_json) in one transaction: its
+ * turns with their scores, the report so far.  0 or -1 after a message. */
+int store_save(struct store *st, const char *cmd, int64_t id, const char *json);
+/* Mark the session finished, saying how it ended ("quit", "eof",
+ * "ending", "SIGTERM", ...). */
+int store_finish(struct store *st, const char *cmd, int64_t id,
+                 const char *ended_by);
+/* The confidence check-in, before (after false) or after the session. */
+int store_confidence(struct store *st, const char *cmd, int64_t id, bool after,
+                     int value);
+/* A session id on the command line: a whole number from 1. */
+bool store_parse_id(const char *s, int64_t *id);
+
+/* ------------------------------------------------------------------ */
+/* save.c: keeping a conversation as it goes (chat.c)                 */
+/* ------------------------------------------------------------------ */
+
+/* Where a conversation is kept; a zeroed struct keeps nothing. */
+struct save {
+    struct store *store; /* the history, or NULL */
+    int64_t id;          /* the session's id there, 0 before turn 1 */
+    char *transcript;    /* the transcript file, or NULL for none yet */
+    bool default_file;   /* transcript is named from id when it starts */
+    int confidence[2];   /* check-in before and after, 0 when skipped */
+    bool failed;         /* a save failed: said once, then quiet */
+};
+
+/* Prepare to keep a conversation: open the history unless
+ * --no-history; transcript is --transcript FILE or NULL for the default
+ * (DIR/transcripts/session-ID.json beside the history). */
+void save_open(struct save *sv, const char *transcript);
+/* Save the session as it stands (after every turn and /restart): the
+ * history's row and the transcript file, replaced atomically. */
+void save_turn(struct save *sv, const rp_session *s);
+/* Record a confidence check-in (1-5). */
+void save_confidence(struct save *sv, bool after, int value);
+/* The conversation ended (ended_by says how): save it a last time and
+ * mark it finished.  Nothing is kept of a session without turns. */
+void save_end(struct save *sv, const rp_session *s, const char *ended_by);
+void save_close(struct save *sv);
 
 #endif

@@ -13,7 +13,10 @@ bin=${1:?usage: run.sh RAPPORT-BINARY}
 dir=$(dirname "$0")
 pass=0 fail=0
 tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
+# Conversations are kept in a history of their own, never the user's.
+RAPPORT_HOME=$(mktemp -d)
+export RAPPORT_HOME
+trap 'rm -f "$tmp"; rm -rf "$RAPPORT_HOME"' EXIT
 for cmd in "$dir"/*.cmd; do
     [ -e "$cmd" ] || continue
     name=${cmd%.cmd}
