@@ -29,6 +29,7 @@
 #include <math.h>
 
 #include "intent.h"
+#include "keyword.h"
 #include "persona.h"
 #include "score.h"
 #include "text.h"
@@ -96,6 +97,7 @@ struct rp_session {
     pcre2_match_context *mctx;
     rp_turn t;
     rp_buf scratch;
+    rp_kwstate *kw; /* the persona's keyword script, NULL when none */
     /* scoring */
     struct sb_stemmer *stemmer;
     rp_text ptext; /* a persona line, for its stems */
@@ -169,6 +171,8 @@ static void session_reset(rp_session *s)
     choose_opening(s);
     clear_history(s);
     add_persona_line(s, rp_session_opening(s));
+    if (s->kw)
+        rp_kw_state_reset(s->kw);
 }
 
 rp_session *rp_session_new(const rp_persona *p, uint64_t seed)
@@ -213,6 +217,7 @@ rp_session *rp_session_new(const rp_persona *p, uint64_t seed)
     s->t.s = s;
     s->t.score = rp_score_new();
     s->stemmer = sb_stemmer_new("english", "UTF_8");
+    s->kw = p->keywords ? rp_kw_state_new(p->keywords) : NULL;
     session_reset(s);
     return s;
 }
@@ -251,6 +256,7 @@ void rp_session_free(rp_session *s)
     if (s->stemmer)
         sb_stemmer_delete(s->stemmer);
     rp_buf_free(&s->scratch);
+    rp_kw_state_free(s->kw);
     free(s);
 }
 
@@ -798,7 +804,10 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
             ask_initiate(s);
     } else {
         t->fallback = true;
-        if (!s->text.question && next_initiate(s) >= 0)
+        if (s->kw) /* a keyword script answers what no rule understood */
+            t->fallback = !rp_kw_reply(s->kw, s->text.src.ptr, s->text.src.len,
+                                       &t->reply);
+        else if (!s->text.question && next_initiate(s) >= 0)
             ask_initiate(s);
         else
             fallback(s);

@@ -1,0 +1,347 @@
+/*
+ * test_eliza.c - the keyword-script engine against the 1966 program.
+ *
+ * personas/eliza.yaml is Weizenbaum's DOCTOR script in the persona
+ * format.  Every session file under tests/eliza/ (the CACM 1966
+ * conversation, the regression sessions and the one-mechanism edge
+ * sessions, copied from the project's ELIZA reference material with
+ * their provenance comments) is replayed through the public API in a
+ * fresh session, and every reply must equal the file's `eliza:` line
+ * byte for byte.  A copy of a session with one reply changed must fail,
+ * so the comparison itself is tested.  Smaller tests pin the SLIP HASH
+ * test vectors and the loader's positioned diagnostics for the
+ * keywords block.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyword.h" /* rp_kw_slip_hash, for its test vectors */
+#include "rapport.h"
+
+static const char *srcdir(void)
+{
+    const char *s = getenv("RAPPORT_SRCDIR");
+    return s ? s : ".";
+}
+
+static rp_persona *load_eliza(void)
+{
+    char path[512], root[512];
+    snprintf(path, sizeof path, "%s/personas/eliza.yaml", srcdir());
+    snprintf(root, sizeof root, "%s/personas", srcdir());
+    rp_load_options opts = {root, getenv("RAPPORT_NOJIT") ? RP_LOAD_NOJIT : 0};
+    rp_diags *d = rp_diags_new();
+    rp_persona *p = rp_persona_load(path, &opts, d);
+    for (size_t i = 0; i < rp_diags_count(d); i++) {
+        char *s = rp_diag_render(rp_diags_get(d, i), NULL);
+        fprintf(stderr, "%s", s);
+        free(s);
+    }
+    assert_int_equal(rp_diags_count(d), 0);
+    rp_diags_free(d);
+    assert_non_null(p);
+    return p;
+}
+
+typedef struct tally {
+    int sessions, replies, wrong;
+} tally;
+
+/* Replay the session text (NUL-terminated, `name` for messages) in a
+ * fresh session of p.  Adds to *t; returns the replies compared. */
+static int replay(const rp_persona *p, const char *name, char *text, tally *t,
+                  bool quiet)
+{
+    rp_session *s = rp_session_new(p, 1);
+    assert_non_null(s);
+    int n = 0, lineno = 0;
+    const char *pending = NULL; /* the user line awaiting its reply */
+    int pending_line = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        lineno++;
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\r')
+            line[--len] = '\0';
+        if (line[0] == '#' || len == 0)
+            continue;
+        if (!strncmp(line, "user: ", 6)) {
+            if (pending)
+                fail_msg("%s:%d: two user lines in a row", name, lineno);
+            pending = line + 6;
+            pending_line = lineno;
+            continue;
+        }
+        if (strncmp(line, "eliza: ", 7) || !pending)
+            fail_msg("%s:%d: expected 'user: ' then 'eliza: '", name, lineno);
+        const rp_turn *turn;
+        assert_int_equal(rp_session_turn(s, pending, strlen(pending), &turn),
+                         RP_OK);
+        const char *want = line + 7, *got = rp_turn_reply(turn);
+        n++;
+        if (strcmp(want, got)) {
+            t->wrong++;
+            if (!quiet)
+                fprintf(stderr,
+                        "%s:%d: reply %d to \"%s\"\n  expected: %s\n  "
+                        "got:      %s\n",
+                        name, lineno, n, pending, want, got);
+        }
+        (void)pending_line;
+        pending = NULL;
+    }
+    if (pending)
+        fail_msg("%s: the last user line has no reply", name);
+    rp_session_free(s);
+    t->sessions++;
+    t->replies += n;
+    return n;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *b = malloc(cap);
+    size_t got;
+    while ((got = fread(b + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (cap - len < 2) {
+            cap *= 2;
+            b = realloc(b, cap);
+        }
+    }
+    fclose(f);
+    b[len] = '\0';
+    return b;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Replay every *.txt in dir (sorted); returns the number of files. */
+static int replay_dir(const rp_persona *p, const char *dir, tally *t)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", srcdir(), dir);
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    char *names[256];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && !strcmp(e->d_name + l - 4, ".txt"))
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s/%s", srcdir(), dir, names[i]);
+        char *text = slurp(path);
+        assert_non_null(text);
+        char shown[512];
+        snprintf(shown, sizeof shown, "%s/%s", dir, names[i]);
+        replay(p, shown, text, t, false);
+        free(text);
+        free(names[i]);
+    }
+    return n;
+}
+
+static void test_cacm_conversation(void **state)
+{
+    (void)state;
+    rp_persona *p = load_eliza();
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/eliza/cacm-1966-conversation.txt",
+             srcdir());
+    char *text = slurp(path);
+    assert_non_null(text);
+    tally t = {0, 0, 0};
+    int n =
+        replay(p, "tests/eliza/cacm-1966-conversation.txt", text, &t, false);
+    free(text);
+    printf("eliza: CACM 1966 conversation: %d of %d turns exact\n", n - t.wrong,
+           n);
+    assert_int_equal(n, 15);
+    assert_int_equal(t.wrong, 0);
+    rp_persona_free(p);
+}
+
+static void test_regression_sessions(void **state)
+{
+    (void)state;
+    rp_persona *p = load_eliza();
+    tally t = {0, 0, 0};
+    int nreg = replay_dir(p, "tests/eliza/regression", &t);
+    int nedge = replay_dir(p, "tests/eliza/regression/edge", &t);
+    printf("eliza: %d regression + %d edge sessions, %d of %d replies "
+           "exact\n",
+           nreg, nedge, t.replies - t.wrong, t.replies);
+    /* Every session copied from the reference material is here. */
+    assert_int_equal(nreg, 7);
+    assert_int_equal(nedge, 13);
+    assert_int_equal(t.wrong, 0);
+    rp_persona_free(p);
+}
+
+/* The comparison can fail: one changed reply in a copy is caught. */
+static void test_changed_reply_is_caught(void **state)
+{
+    (void)state;
+    rp_persona *p = load_eliza();
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/eliza/cacm-1966-conversation.txt",
+             srcdir());
+    char *text = slurp(path);
+    assert_non_null(text);
+    char *r = strstr(text, "eliza: YOUR FATHER\n");
+    assert_non_null(r);
+    memcpy(r + 7, "MY", 2); /* "MY FATHER" instead of "YOUR FATHER" */
+    memmove(r + 9, r + 11, strlen(r + 11) + 1);
+    tally t = {0, 0, 0};
+    replay(p, "changed copy", text, &t, true);
+    free(text);
+    assert_int_equal(t.wrong, 1);
+    rp_persona_free(p);
+}
+
+static void test_slip_hash_vectors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *w;
+        unsigned h;
+    } v[] = {{"HERE", 3},   {"MOTHER", 3},         {"YOU", 2},
+             {"FATHER", 2}, {"EVERYBODY", 1},      {"KIDS", 1},
+             {"TIME", 0},   {"GLOUCESTERSHIRE", 2}};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        assert_int_equal(rp_kw_slip_hash(v[i].w, strlen(v[i].w), 2), v[i].h);
+    /* The paper's own example: 7 bits of ALWAYS. */
+    assert_int_equal(rp_kw_slip_hash("ALWAYS", 6, 7), 14);
+    /* Case does not matter: the 7094 had capitals only. */
+    assert_int_equal(rp_kw_slip_hash("mother", 6, 2), 3);
+}
+
+static bool has(const rp_diags *d, const char *code, int line)
+{
+    for (size_t i = 0; i < rp_diags_count(d); i++) {
+        const rp_diag *x = rp_diags_get(d, i);
+        if (!strcmp(x->code, code) && (line == 0 || x->line == line) &&
+            x->col > 0)
+            return true;
+    }
+    return false;
+}
+
+static void test_loader_diagnostics(void **state)
+{
+    (void)state;
+    static const char yaml[] = "id: k\n"                       /* 1 */
+                               "name: K\n"                     /* 2 */
+                               "start: s\n"                    /* 3 */
+                               "stages: {s: {}}\n"             /* 4 */
+                               "keywords:\n"                   /* 5 */
+                               "  limt: 4\n"                   /* 6 */
+                               "  none: [WHAT 2]\n"            /* 7 */
+                               "  rules:\n"                    /* 8 */
+                               "    A:\n"                      /* 9 */
+                               "      redirect: NOPE\n"        /* 10 */
+                               "    B:\n"                      /* 11 */
+                               "      decompose:\n"            /* 12 */
+                               "        - match: 0 (/KIN) 0\n" /* 13 */
+                               "          reply: X\n"          /* 14 */
+                               "        - match: 0 (* A B 0\n" /* 15 */
+                               "          reply: X\n"          /* 16 */
+                               "        - match: 0 B 0\n"      /* 17 */
+                               "          reply: [Y 4]\n";     /* 18 */
+    rp_diags *d = rp_diags_new();
+    rp_persona *p =
+        rp_persona_load_string("k.yaml", yaml, sizeof yaml - 1, NULL, d);
+    assert_null(p);
+    assert_true(has(d, "unknown-key", 6));
+    assert_true(has(d, "part-range", 7));
+    assert_true(has(d, "undefined-keyword", 10));
+    assert_true(has(d, "undefined-tag", 13));
+    assert_true(has(d, "bad-decomposition", 15));
+    assert_true(has(d, "part-range", 18));
+    /* Every code is in the catalogue. */
+    const rp_diag_code *cat = rp_diag_catalogue();
+    for (size_t i = 0; i < rp_diags_count(d); i++) {
+        bool found = false;
+        for (size_t j = 0; cat[j].code && !found; j++)
+            found = !strcmp(cat[j].code, rp_diags_get(d, i)->code);
+        assert_true(found);
+    }
+    rp_diags_free(d);
+}
+
+/* A persona's own rules still come first; the script answers the rest,
+ * and any persona may use it (nothing depends on the persona's name). */
+static void test_rules_before_keywords(void **state)
+{
+    (void)state;
+    static const char yaml[] =
+        "id: other\n"
+        "name: Other\n"
+        "start: s\n"
+        "stages:\n"
+        "  s:\n"
+        "    rules:\n"
+        "      - id: hi\n"
+        "        when: {patterns: [hello]}\n"
+        "        reply: Hi there.\n"
+        "keywords:\n"
+        "  none: [Go on.]\n"
+        "  rules:\n"
+        "    dream:\n"
+        "      decompose:\n"
+        "        - match: 0 dream 0\n"
+        "          reply: [\"A dream 3 ?\", {newkey: true}]\n";
+    rp_diags *d = rp_diags_new();
+    rp_persona *p =
+        rp_persona_load_string("o.yaml", yaml, sizeof yaml - 1, NULL, d);
+    assert_non_null(p);
+    rp_diags_free(d);
+    rp_session *s = rp_session_new(p, 1);
+    const rp_turn *t;
+    assert_int_equal(rp_session_turn(s, "hello", 5, &t), RP_OK);
+    assert_string_equal(rp_turn_reply(t), "Hi there.");
+    const char *l = "I had a dream about trains";
+    assert_int_equal(rp_session_turn(s, l, strlen(l), &t), RP_OK);
+    assert_string_equal(rp_turn_reply(t), "A dream about trains ?");
+    assert_false(rp_turn_fallback(t));
+    assert_int_equal(rp_session_turn(s, l, strlen(l), &t), RP_OK);
+    assert_string_equal(rp_turn_reply(t), "Go on.");
+    assert_true(rp_turn_fallback(t));
+    rp_session_restart(s);
+    assert_int_equal(rp_session_turn(s, l, strlen(l), &t), RP_OK);
+    assert_string_equal(rp_turn_reply(t), "A dream about trains ?");
+    rp_session_free(s);
+    rp_persona_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cacm_conversation),
+        cmocka_unit_test(test_regression_sessions),
+        cmocka_unit_test(test_changed_reply_is_caught),
+        cmocka_unit_test(test_slip_hash_vectors),
+        cmocka_unit_test(test_loader_diagnostics),
+        cmocka_unit_test(test_rules_before_keywords),
+    };
+    return cmocka_run_group_tests_name("eliza", tests, NULL, NULL);
+}
