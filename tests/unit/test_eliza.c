@@ -333,6 +333,61 @@ static void test_rules_before_keywords(void **state)
     rp_persona_free(p);
 }
 
+/* The example of personas/README.md ("Keyword scripts") loads and works:
+ * the documentation cannot drift from the loader. */
+static void test_readme_example(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/personas/README.md", srcdir());
+    char *doc = slurp(path);
+    assert_non_null(doc);
+    char *sec = strstr(doc, "## Keyword scripts");
+    assert_non_null(sec);
+    char *y = strstr(sec, "```yaml\n");
+    assert_non_null(y);
+    y += 8;
+    char *end = strstr(y, "```");
+    assert_non_null(end);
+    static const char head[] = "id: doc\nname: Doc\nstart: s\n"
+                               "stages: {s: {}}\n";
+    size_t n = strlen(head) + (size_t)(end - y);
+    char *yaml = malloc(n + 1);
+    memcpy(yaml, head, strlen(head));
+    memcpy(yaml + strlen(head), y, (size_t)(end - y));
+    yaml[n] = '\0';
+    rp_diags *d = rp_diags_new();
+    rp_persona *p = rp_persona_load_string("README.md", yaml, n, NULL, d);
+    for (size_t i = 0; i < rp_diags_count(d); i++) {
+        char *r = rp_diag_render(rp_diags_get(d, i), NULL);
+        fprintf(stderr, "%s", r);
+        free(r);
+    }
+    assert_int_equal(rp_diags_count(d), 0);
+    assert_non_null(p);
+    static const char *const talk[][2] = {
+        /* LIMIT 2; the memory: hash("KIND", 1 bit) = 0, the first rule */
+        {"Well, my mother is kind.", "TELL ME MORE ABOUT YOUR FAMILY"},
+        {"I\u2019m sad", "IS IT BECAUSE YOU ARE SAD THAT YOU CAME TO ME"},
+        {"Hmm", "EARLIER YOU SAID YOUR MOTHER IS KIND"}, /* LIMIT 4 */
+        {"You are like a cat", "IN WHAT WAY"},
+        {"How?", "WHY DO YOU ASK"},
+        {"Hmm", "I AM NOT SURE I UNDERSTAND YOU FULLY"},
+    };
+    rp_session *s = rp_session_new(p, 1);
+    for (size_t i = 0; i < sizeof talk / sizeof *talk; i++) {
+        const rp_turn *t;
+        assert_int_equal(rp_session_turn(s, talk[i][0], strlen(talk[i][0]), &t),
+                         RP_OK);
+        assert_string_equal(rp_turn_reply(t), talk[i][1]);
+    }
+    rp_session_free(s);
+    rp_persona_free(p);
+    rp_diags_free(d);
+    free(yaml);
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_slip_hash_vectors),
         cmocka_unit_test(test_loader_diagnostics),
         cmocka_unit_test(test_rules_before_keywords),
+        cmocka_unit_test(test_readme_example),
     };
     return cmocka_run_group_tests_name("eliza", tests, NULL, NULL);
 }
