@@ -341,8 +341,13 @@ static void answer(rp_kwstate *st, const rp_kwtemplate *t, rp_buf *out)
 static void none(rp_kwstate *st, rp_buf *out)
 {
     const rp_kwdecomp *d = &st->k->none;
-    if (!match(st, d))
-        return; /* only a match limit can refuse (0) */
+    if (!match(st, d)) {
+        /* Only a match limit refuses (0): answer without the words. */
+        rp_buf_clear(&st->words);
+        rp_buf_puts(&st->words, "");
+        if (!match(st, d))
+            return;
+    }
     size_t *c = &st->cursor[d->slot];
     const rp_kwreply *r = &d->r[*c];
     *c = (*c + 1) % d->nr;

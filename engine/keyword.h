@@ -35,7 +35,7 @@ typedef struct rp_kwstate rp_kwstate;
  * personas/README.md). */
 #define RP_KW_MAX_STEPS    64   /* keywords popped / redirects per line */
 #define RP_KW_MAX_MEMORIES 100  /* queued memories; the oldest are dropped */
-#define RP_KW_MAX_WORDS    4096 /* words of a line, after PRE too */
+#define RP_KW_MAX_WORDS    1000 /* words read from a line; the rest is ignored */
 
 /* Load the `keywords:` block n of the persona file `file` (a name kept
  * by the caller for as long as diags lives).  Every problem is added to

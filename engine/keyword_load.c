@@ -8,15 +8,19 @@
  * anywhere.  Every pattern becomes one anchored PCRE2 regex over the line
  * written as "W1 W2 ... Wn " (each word followed by one space):
  *
- *   0         ((?:\S+ )*?)     any number of words, the fewest that let
+ *   0         ((?:\S++ )*?)    any number of words, the fewest that let
  *                              the rest match (SLIP's YMATCH)
- *   N         ((?:\S+ ){N})    exactly N words
+ *   N         ((?:\S++ ){N})   exactly N words
  *   WORD      (WORD )
  *   (* A B)   ((?:A|B) )       one of the words
  *   (/T U)    ((?:K1|K2...) )  a keyword tagged T or U
  *
  * so element i is capture group i, the "part" a template's number i
- * inserts.  Problems are positioned diagnostics with catalogue codes
+ * inserts.  A 0 at the end is "(.*)": it must take the rest of the line
+ * anyway, and so costs no backtracking level per word.  A word is matched
+ * possessively (\S++: it must run to the space anyway), so a word costs one
+ * backtracking level, not two, and lines of thousands of words stay within the
+ * PCRE2 depth limit. Problems are positioned diagnostics with catalogue codes
  * (engine/diag.c); nothing is kept from a block with errors.
  */
 #include <ctype.h>
@@ -287,10 +291,15 @@ static bool compile_decomp(kl *L, const ynode *n, rp_kwdecomp *d)
                      "a word count of more than 4 digits");
                 return false;
             }
-            if (digits && strtol(s + b, NULL, 10) == 0)
-                rp_buf_puts(re, "((?:\\S+ )*?)");
+            size_t rest = i;
+            while (rest < len && s[rest] == ' ')
+                rest++;
+            if (digits && strtol(s + b, NULL, 10) == 0 && rest == len)
+                rp_buf_puts(re, "(.*)"); /* the last 0 takes the rest */
+            else if (digits && strtol(s + b, NULL, 10) == 0)
+                rp_buf_puts(re, "((?:\\S++ )*?)");
             else if (digits)
-                rp_buf_printf(re, "((?:\\S+ ){%ld})", strtol(s + b, NULL, 10));
+                rp_buf_printf(re, "((?:\\S++ ){%ld})", strtol(s + b, NULL, 10));
             else {
                 rp_buf_putc(re, '(');
                 put_escaped(re, s + b, i - b);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "keyword.h" /* rp_kw_slip_hash, for its test vectors */
 #include "rapport.h"
@@ -30,6 +31,14 @@ static const char *srcdir(void)
 {
     const char *s = getenv("RAPPORT_SRCDIR");
     return s ? s : ".";
+}
+
+/* Personas from strings: no includes; no JIT when asked (valgrind). */
+static const rp_load_options *string_opts(void)
+{
+    static rp_load_options opts;
+    opts.flags = getenv("RAPPORT_NOJIT") ? RP_LOAD_NOJIT : 0;
+    return &opts;
 }
 
 static rp_persona *load_eliza(void)
@@ -268,8 +277,8 @@ static void test_loader_diagnostics(void **state)
                                "        - match: 0 B 0\n"      /* 17 */
                                "          reply: [Y 4]\n";     /* 18 */
     rp_diags *d = rp_diags_new();
-    rp_persona *p =
-        rp_persona_load_string("k.yaml", yaml, sizeof yaml - 1, NULL, d);
+    rp_persona *p = rp_persona_load_string("k.yaml", yaml, sizeof yaml - 1,
+                                           string_opts(), d);
     assert_null(p);
     assert_true(has(d, "unknown-key", 6));
     assert_true(has(d, "part-range", 7));
@@ -311,8 +320,8 @@ static void test_rules_before_keywords(void **state)
         "        - match: 0 dream 0\n"
         "          reply: [\"A dream 3 ?\", {newkey: true}]\n";
     rp_diags *d = rp_diags_new();
-    rp_persona *p =
-        rp_persona_load_string("o.yaml", yaml, sizeof yaml - 1, NULL, d);
+    rp_persona *p = rp_persona_load_string("o.yaml", yaml, sizeof yaml - 1,
+                                           string_opts(), d);
     assert_non_null(p);
     rp_diags_free(d);
     rp_session *s = rp_session_new(p, 1);
@@ -357,7 +366,8 @@ static void test_readme_example(void **state)
     memcpy(yaml + strlen(head), y, (size_t)(end - y));
     yaml[n] = '\0';
     rp_diags *d = rp_diags_new();
-    rp_persona *p = rp_persona_load_string("README.md", yaml, n, NULL, d);
+    rp_persona *p =
+        rp_persona_load_string("README.md", yaml, n, string_opts(), d);
     for (size_t i = 0; i < rp_diags_count(d); i++) {
         char *r = rp_diag_render(rp_diags_get(d, i), NULL);
         fprintf(stderr, "%s", r);
@@ -388,6 +398,54 @@ static void test_readme_example(void **state)
     free(doc);
 }
 
+/* Work per line is bounded: long lines of keywords answer quickly and
+ * never with silence, and a loop of redirects ends in NONE. */
+static void test_bounded_work(void **state)
+{
+    (void)state;
+    rp_persona *p = load_eliza();
+    rp_session *s = rp_session_new(p, 1);
+    static const char *const unit[] = {"I you ", "x ", "my I think you ",
+                                       "you, I. but my "};
+    char *line = malloc(16 * 1024 + 1);
+    clock_t t0 = clock();
+    for (size_t u = 0; u < sizeof unit / sizeof *unit; u++) {
+        size_t n = 0, ul = strlen(unit[u]);
+        while (n + ul <= 16 * 1024) {
+            memcpy(line + n, unit[u], ul);
+            n += ul;
+        }
+        line[n] = '\0';
+        const rp_turn *t;
+        assert_int_equal(rp_session_turn(s, line, n, &t), RP_OK);
+        assert_true(strlen(rp_turn_reply(t)) > 0);
+    }
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_true(secs < 5.0); /* well under a second when not under valgrind */
+    free(line);
+    rp_session_free(s);
+    rp_persona_free(p);
+
+    static const char yaml[] = "id: loop\nname: Loop\nstart: s\n"
+                               "stages: {s: {}}\n"
+                               "keywords:\n"
+                               "  none: [NOTHING]\n"
+                               "  rules:\n"
+                               "    A: {redirect: B}\n"
+                               "    B: {redirect: A}\n";
+    rp_diags *d = rp_diags_new();
+    p = rp_persona_load_string("loop.yaml", yaml, sizeof yaml - 1,
+                               string_opts(), d);
+    assert_non_null(p);
+    rp_diags_free(d);
+    s = rp_session_new(p, 1);
+    const rp_turn *t;
+    assert_int_equal(rp_session_turn(s, "a b", 3, &t), RP_OK);
+    assert_string_equal(rp_turn_reply(t), "NOTHING");
+    rp_session_free(s);
+    rp_persona_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_loader_diagnostics),
         cmocka_unit_test(test_rules_before_keywords),
         cmocka_unit_test(test_readme_example),
+        cmocka_unit_test(test_bounded_work),
     };
     return cmocka_run_group_tests_name("eliza", tests, NULL, NULL);
 }
