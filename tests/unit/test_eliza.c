@@ -446,6 +446,41 @@ static void test_bounded_work(void **state)
     rp_persona_free(p);
 }
 
+/* Every code the keyword loader can emit is in the catalogue: each
+ * "lower-case-with-dashes" literal in engine/keyword_load.c is a code. */
+static void test_codes_in_catalogue(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/engine/keyword_load.c", srcdir());
+    char *src = slurp(path);
+    assert_non_null(src);
+    const rp_diag_code *cat = rp_diag_catalogue();
+    size_t checked = 0;
+    for (char *q = strchr(src, '"'); q; q = strchr(q + 1, '"')) {
+        char *e = strchr(q + 1, '"');
+        if (!e)
+            break;
+        size_t n = (size_t)(e - q - 1);
+        bool code = n > 3 && memchr(q + 1, '-', n) != NULL;
+        for (char *c = q + 1; c < e && code; c++)
+            code = (*c >= 'a' && *c <= 'z') || *c == '-';
+        if (code) {
+            bool found = false;
+            for (size_t i = 0; cat[i].code && !found; i++)
+                found =
+                    strlen(cat[i].code) == n && !strncmp(cat[i].code, q + 1, n);
+            if (!found)
+                fail_msg("code \"%.*s\" is not in the catalogue", (int)n,
+                         q + 1);
+            checked++;
+        }
+        q = e;
+    }
+    free(src);
+    assert_true(checked >= 12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_changed_reply_is_caught),
         cmocka_unit_test(test_slip_hash_vectors),
         cmocka_unit_test(test_loader_diagnostics),
+        cmocka_unit_test(test_codes_in_catalogue),
         cmocka_unit_test(test_rules_before_keywords),
         cmocka_unit_test(test_readme_example),
         cmocka_unit_test(test_bounded_work),
