@@ -55,6 +55,7 @@ struct rp_turn {
     int stage;
     int number;
     const char *marks;
+    const char *keyword; /* the keyword script's trace, NULL: not used */
     rp_intent_hit *hits;
     size_t nhits, caphits;
     rp_rule_trace *trace;
@@ -727,6 +728,7 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
     t->fallback = false;
     t->rule = -1;
     t->marks = "";
+    t->keyword = NULL;
 
     /* Stages 1 and 2: normalise, recognise. */
     rp_text_set(&s->text, line ? line : "", len, p->norm_flags);
@@ -804,10 +806,11 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
             ask_initiate(s);
     } else {
         t->fallback = true;
-        if (s->kw) /* a keyword script answers what no rule understood */
+        if (s->kw) { /* a keyword script answers what no rule understood */
             t->fallback = !rp_kw_reply(s->kw, s->text.src.ptr, s->text.src.len,
                                        &t->reply);
-        else if (!s->text.question && next_initiate(s) >= 0)
+            t->keyword = rp_kw_trace(s->kw);
+        } else if (!s->text.question && next_initiate(s) >= 0)
             ask_initiate(s);
         else
             fallback(s);
@@ -1277,6 +1280,11 @@ const char *rp_turn_stage(const rp_turn *t)
 int rp_turn_number(const rp_turn *t)
 {
     return t->number;
+}
+
+const char *rp_turn_keyword(const rp_turn *t)
+{
+    return t->keyword;
 }
 
 const char *rp_turn_normalised(const rp_turn *t)

@@ -42,7 +42,8 @@ struct rp_kwstate {
     size_t ntok, captok;
     rp_buf words; /* "W1 W2 ... Wn " */
     rp_buf tmp;
-    int *stack; /* keystack, top first */
+    rp_buf trace; /* how the last line was answered */
+    int *stack;   /* keystack, top first */
     size_t nstack, capstack;
     pcre2_match_data *md;
     pcre2_match_context *mctx;
@@ -186,6 +187,7 @@ void rp_kw_state_free(rp_kwstate *st)
     rp_buf_free(&st->norm);
     rp_buf_free(&st->words);
     rp_buf_free(&st->tmp);
+    rp_buf_free(&st->trace);
     pcre2_match_data_free(st->md);
     pcre2_match_context_free(st->mctx);
     free(st);
@@ -350,6 +352,8 @@ static void none(rp_kwstate *st, rp_buf *out)
     }
     size_t *c = &st->cursor[d->slot];
     const rp_kwreply *r = &d->r[*c];
+    rp_buf_printf(&st->trace, "%sNONE reply %zu", st->trace.len ? " > " : "",
+                  *c + 1);
     *c = (*c + 1) % d->nr;
     answer(st, &r->t, out);
 }
@@ -381,6 +385,7 @@ static void remember(rp_kwstate *st)
     }
     st->queue = xrealloc(st->queue, (st->nqueue + 1) * sizeof(char *));
     st->queue[st->nqueue++] = xstrdup(st->tmp.ptr ? st->tmp.ptr : "");
+    rp_buf_printf(&st->trace, " (memory %zu stored)", i + 1);
 }
 
 /* PRE: the words become the filled-in template. */
@@ -408,6 +413,7 @@ bool rp_kw_reply(rp_kwstate *st, const char *line, size_t len, rp_buf *out)
 {
     const rp_kwscript *k = st->k;
     st->limit = st->limit % k->limit + 1;
+    rp_buf_clear(&st->trace);
     tokenize(st, line ? line : "", line ? len : 0);
     scan(st);
 
@@ -416,6 +422,7 @@ bool rp_kw_reply(rp_kwstate *st, const char *line, size_t len, rp_buf *out)
             if (out->len)
                 rp_buf_putc(out, ' ');
             rp_buf_puts(out, st->queue[0]);
+            rp_buf_puts(&st->trace, "memory (oldest of the queue)");
             free(st->queue[0]);
             memmove(st->queue, st->queue + 1, --st->nqueue * sizeof(char *));
         } else
@@ -426,6 +433,7 @@ bool rp_kw_reply(rp_kwstate *st, const char *line, size_t len, rp_buf *out)
     int cur = pop(st);
     for (int step = 0; step < RP_KW_MAX_STEPS; step++) {
         const rp_kwentry *e = &k->e[cur];
+        rp_buf_printf(&st->trace, "%s%s", step ? " > " : "", e->word);
         if (cur == k->mem_key)
             remember(st);
         const rp_kwdecomp *d = NULL;
@@ -434,10 +442,14 @@ bool rp_kw_reply(rp_kwstate *st, const char *line, size_t len, rp_buf *out)
                 d = &e->d[i];
         if (!d) {
             if (e->redirect >= 0) {
+                rp_buf_puts(&st->trace, " (redirect)");
                 cur = e->redirect;
                 continue;
             }
+            rp_buf_puts(&st->trace, ": no pattern matched");
             if (k->nfailure) {
+                rp_buf_printf(&st->trace, " > failure message %d",
+                              (st->limit - 1) % (int)k->nfailure + 1);
                 answer(st, &k->failure[(st->limit - 1) % k->nfailure], out);
                 return false;
             }
@@ -446,6 +458,12 @@ bool rp_kw_reply(rp_kwstate *st, const char *line, size_t len, rp_buf *out)
         }
         size_t *c = &st->cursor[d->slot];
         const rp_kwreply *r = &d->r[*c];
+        rp_buf_printf(&st->trace, ": \"%s\" (line %d) reply %zu%s", d->source,
+                      d->line, *c + 1,
+                      r->kind == RP_KWR_REDIRECT ? " (redirect)"
+                      : r->kind == RP_KWR_PRE    ? " (PRE)"
+                      : r->kind == RP_KWR_NEWKEY ? " (NEWKEY)"
+                                                 : "");
         *c = (*c + 1) % d->nr;
         switch (r->kind) {
         case RP_KWR_TEMPLATE:
@@ -467,6 +485,12 @@ bool rp_kw_reply(rp_kwstate *st, const char *line, size_t len, rp_buf *out)
             break;
         }
     }
+    rp_buf_puts(&st->trace, " > too many steps");
     none(st, out); /* a loop of redirects: give up on this line */
     return false;
+}
+
+const char *rp_kw_trace(const rp_kwstate *st)
+{
+    return st->trace.ptr ? st->trace.ptr : "";
 }

@@ -59,6 +59,12 @@ void rp_kw_state_reset(rp_kwstate *st);
  * memory queue, a failure message or NONE (a fallback). */
 bool rp_kw_reply(rp_kwstate *st, const char *line, size_t len, rp_buf *out);
 
+/* How the last rp_kw_reply answered, for traces: the keywords tried in
+ * order, with the pattern that matched (and its line) and the reply used,
+ * or "NONE", "memory", "failure".  Owned by st, valid until its next
+ * reply. */
+const char *rp_kw_trace(const rp_kwstate *st);
+
 /* The SLIP HASH of word w (n bytes) to nbits bits (1..15), as the 1966
  * ELIZA chose among its MEMORY transformations: the last group of up to
  * six characters in IBM 7094 BCD, squared, middle bits. */
@@ -100,7 +106,9 @@ typedef struct rp_kwreply {
  * reassemblies.  slot indexes the session's reply cursors. */
 typedef struct rp_kwdecomp {
     pcre2_code *re;
-    int nparts; /* elements = capture groups */
+    int nparts;         /* elements = capture groups */
+    const char *source; /* the pattern as written, for traces */
+    int line;           /* where it is written */
     rp_kwreply *r;
     size_t nr;
     size_t slot;

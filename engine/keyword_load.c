@@ -390,6 +390,8 @@ static bool compile_decomp(kl *L, const ynode *n, rp_kwdecomp *d)
     k->codes[k->ncodes++] = code;
     d->re = code;
     d->nparts = nparts;
+    d->source = kstrndup(k, n->str, n->len);
+    d->line = n->line;
     if (nparts > k->max_groups)
         k->max_groups = nparts;
     return true;

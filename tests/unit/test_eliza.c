@@ -328,13 +328,19 @@ static void test_rules_before_keywords(void **state)
     const rp_turn *t;
     assert_int_equal(rp_session_turn(s, "hello", 5, &t), RP_OK);
     assert_string_equal(rp_turn_reply(t), "Hi there.");
+    assert_null(rp_turn_keyword(t)); /* a rule answered */
     const char *l = "I had a dream about trains";
     assert_int_equal(rp_session_turn(s, l, strlen(l), &t), RP_OK);
     assert_string_equal(rp_turn_reply(t), "A dream about trains ?");
     assert_false(rp_turn_fallback(t));
+    assert_string_equal(rp_turn_keyword(t),
+                        "DREAM: \"0 dream 0\" (line 15) reply 1");
     assert_int_equal(rp_session_turn(s, l, strlen(l), &t), RP_OK);
     assert_string_equal(rp_turn_reply(t), "Go on.");
     assert_true(rp_turn_fallback(t));
+    assert_string_equal(rp_turn_keyword(t),
+                        "DREAM: \"0 dream 0\" (line 15) reply 2 (NEWKEY) > "
+                        "NONE reply 1");
     rp_session_restart(s);
     assert_int_equal(rp_session_turn(s, l, strlen(l), &t), RP_OK);
     assert_string_equal(rp_turn_reply(t), "A dream about trains ?");
