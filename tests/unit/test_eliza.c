@@ -487,6 +487,105 @@ static void test_codes_in_catalogue(void **state)
     assert_true(checked >= 12);
 }
 
+/* Is s valid UTF-8 (shortest forms, no surrogates)? */
+static bool utf8_ok(const unsigned char *s)
+{
+    while (*s) {
+        size_t n = *s < 0x80         ? 1
+                   : (*s >> 5) == 6  ? 2
+                   : (*s >> 4) == 14 ? 3
+                   : (*s >> 3) == 30 ? 4
+                                     : 0;
+        if (n == 0)
+            return false;
+        for (size_t i = 1; i < n; i++)
+            if ((s[i] & 0xc0) != 0x80)
+                return false;
+        s += n;
+    }
+    return true;
+}
+
+/* Random lines of keywords, punctuation, control characters and stray
+ * bytes: every reply is non-empty UTF-8 without control characters. */
+static void test_random_lines(void **state)
+{
+    (void)state;
+    static const char *const vocab[] = {"I",
+                                        "you",
+                                        "my",
+                                        "me",
+                                        "mother",
+                                        "dad",
+                                        "like",
+                                        "are",
+                                        "was",
+                                        "were",
+                                        "am",
+                                        "I'm",
+                                        "you're",
+                                        "why",
+                                        "can't",
+                                        "cant",
+                                        "dream",
+                                        "if",
+                                        "but",
+                                        "BUT",
+                                        ",",
+                                        ".",
+                                        "?",
+                                        "!",
+                                        "--",
+                                        "\"",
+                                        "none",
+                                        "memory",
+                                        "NEWKEY",
+                                        "=WHAT",
+                                        "0",
+                                        "4",
+                                        "(",
+                                        ")",
+                                        "\t",
+                                        "\x01",
+                                        "\xff",
+                                        "\xe2\x80\x99",
+                                        "\xc3\xa9t\xc3\xa9",
+                                        "computer",
+                                        "always",
+                                        "remember",
+                                        "everybody"};
+    rp_persona *p = load_eliza();
+    rp_session *s = rp_session_new(p, 1);
+    uint64_t x = 88172645463325252ull; /* xorshift64 */
+    char line[512];
+    for (int i = 0; i < 1000; i++) {
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int words = (int)(x % 24);
+        for (int w = 0; w < words; w++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *v = vocab[x % (sizeof vocab / sizeof *vocab)];
+            size_t l = strlen(v);
+            if (n + l + 2 >= sizeof line)
+                break;
+            memcpy(line + n, v, l);
+            n += l;
+            if (x & 0x100)
+                line[n++] = ' ';
+        }
+        line[n] = '\0';
+        const rp_turn *t;
+        assert_int_equal(rp_session_turn(s, line, n, &t), RP_OK);
+        const char *r = rp_turn_reply(t);
+        assert_true(r[0] != '\0');
+        assert_true(utf8_ok((const unsigned char *)r));
+        for (const char *c = r; *c; c++)
+            assert_false((unsigned char)*c < 0x20 || *c == 0x7f);
+    }
+    rp_session_free(s);
+    rp_persona_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_rules_before_keywords),
         cmocka_unit_test(test_readme_example),
         cmocka_unit_test(test_bounded_work),
+        cmocka_unit_test(test_random_lines),
     };
     return cmocka_run_group_tests_name("eliza", tests, NULL, NULL);
 }
