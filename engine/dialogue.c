@@ -11,7 +11,9 @@
  *      and whose conditions hold answers;
  *   3. with no such rule, the persona asks its own next question (if the
  *      learner gave it nothing to work with) or falls back, never
- *      repeating a fallback line within the persona's window;
+ *      repeating a fallback line within the persona's window; a persona
+ *      with a keywords block answers through its script instead
+ *      (keyword.c, Weizenbaum's ELIZA mechanism);
  *   4. the rule's actions apply (meters, variables, stage, end), then any
  *      meter thresholds crossed this turn fire.
  *
