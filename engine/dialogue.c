@@ -220,7 +220,7 @@ rp_session *rp_session_new(const rp_persona *p, uint64_t seed)
     s->t.s = s;
     s->t.score = rp_score_new();
     s->stemmer = sb_stemmer_new("english", "UTF_8");
-    s->kw = p->keywords ? rp_kw_state_new(p->keywords) : NULL;
+    s->kw = p->keywords ? rp_kw_state_new(p->keywords, seed) : NULL;
     session_reset(s);
     return s;
 }

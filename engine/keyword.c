@@ -32,6 +32,8 @@
 
 struct rp_kwstate {
     const rp_kwscript *k;
+    uint64_t seed;
+    rp_rng rng;
     int limit;
     size_t *cursor; /* per decomposition slot */
     size_t mem_cursor;
@@ -141,10 +143,11 @@ unsigned rp_kw_slip_hash(const char *w, size_t n, int nbits)
 /* Lifecycle                                                           */
 /* ------------------------------------------------------------------ */
 
-rp_kwstate *rp_kw_state_new(const rp_kwscript *k)
+rp_kwstate *rp_kw_state_new(const rp_kwscript *k, uint64_t seed)
 {
     rp_kwstate *st = xcalloc(1, sizeof(*st));
     st->k = k;
+    st->seed = seed;
     st->cursor = xcalloc(k->nslots + 1, sizeof(size_t));
     st->md = pcre2_match_data_create((uint32_t)k->max_groups + 1, NULL);
     if (!st->md)
@@ -170,6 +173,7 @@ static void clear_queue(rp_kwstate *st)
 void rp_kw_state_reset(rp_kwstate *st)
 {
     st->limit = 1;
+    rp_rng_seed(&st->rng, st->seed);
     memset(st->cursor, 0, (st->k->nslots + 1) * sizeof(size_t));
     st->mem_cursor = 0;
     clear_queue(st);
@@ -339,6 +343,19 @@ static void answer(rp_kwstate *st, const rp_kwtemplate *t, rp_buf *out)
     rp_buf_put(out, st->tmp.ptr ? st->tmp.ptr : "", st->tmp.len);
 }
 
+/* The reply of decomposition d to use now: at its cursor, which moves
+ * on, or (select: random) one drawn from the session's stream. */
+static const rp_kwreply *pick(rp_kwstate *st, const rp_kwdecomp *d)
+{
+    size_t *c = &st->cursor[d->slot];
+    if (st->k->select == RP_KWSEL_RANDOM)
+        *c = rp_rng_below(&st->rng, (uint32_t)d->nr);
+    const rp_kwreply *r = &d->r[*c];
+    rp_buf_printf(&st->trace, "reply %zu", *c + 1);
+    *c = (*c + 1) % d->nr;
+    return r;
+}
+
 /* NONE: pattern (0), its own cursor. */
 static void none(rp_kwstate *st, rp_buf *out)
 {
@@ -350,12 +367,8 @@ static void none(rp_kwstate *st, rp_buf *out)
         if (!match(st, d))
             return;
     }
-    size_t *c = &st->cursor[d->slot];
-    const rp_kwreply *r = &d->r[*c];
-    rp_buf_printf(&st->trace, "%sNONE reply %zu", st->trace.len ? " > " : "",
-                  *c + 1);
-    *c = (*c + 1) % d->nr;
-    answer(st, &r->t, out);
+    rp_buf_puts(&st->trace, st->trace.len ? " > NONE " : "NONE ");
+    answer(st, &pick(st, d)->t, out);
 }
 
 /* The memory keyword came up: maybe queue a memory of the words. */
@@ -456,15 +469,12 @@ bool rp_kw_reply(rp_kwstate *st, const char *line, size_t len, rp_buf *out)
             none(st, out);
             return false;
         }
-        size_t *c = &st->cursor[d->slot];
-        const rp_kwreply *r = &d->r[*c];
-        rp_buf_printf(&st->trace, ": \"%s\" (line %d) reply %zu%s", d->source,
-                      d->line, *c + 1,
-                      r->kind == RP_KWR_REDIRECT ? " (redirect)"
-                      : r->kind == RP_KWR_PRE    ? " (PRE)"
-                      : r->kind == RP_KWR_NEWKEY ? " (NEWKEY)"
-                                                 : "");
-        *c = (*c + 1) % d->nr;
+        rp_buf_printf(&st->trace, ": \"%s\" (line %d) ", d->source, d->line);
+        const rp_kwreply *r = pick(st, d);
+        rp_buf_puts(&st->trace, r->kind == RP_KWR_REDIRECT ? " (redirect)"
+                                : r->kind == RP_KWR_PRE    ? " (PRE)"
+                                : r->kind == RP_KWR_NEWKEY ? " (NEWKEY)"
+                                                           : "");
         switch (r->kind) {
         case RP_KWR_TEMPLATE:
             answer(st, &r->t, out);

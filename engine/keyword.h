@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rapport.h"
 #include "util.h"
@@ -46,11 +47,12 @@ int rp_kw_load(const ynode *n, const char *file, bool nojit, rp_diags *diags,
                rp_kwscript **out);
 void rp_kw_free(rp_kwscript *k);
 
-/* Per-session state of a script: the script must outlive it. */
-rp_kwstate *rp_kw_state_new(const rp_kwscript *k);
+/* Per-session state of a script: the script must outlive it.  seed
+ * drives `select: random` (the same seed gives the same replies). */
+rp_kwstate *rp_kw_state_new(const rp_kwscript *k, uint64_t seed);
 void rp_kw_state_free(rp_kwstate *st);
 /* A fresh session: LIMIT at its start, every cursor at its first reply,
- * the memory queue empty. */
+ * the memory queue empty, the random stream at its seed. */
 void rp_kw_state_reset(rp_kwstate *st);
 
 /* Answer line[0..len) (UTF-8 without control characters is expected,
@@ -131,6 +133,11 @@ typedef enum rp_kwmem_select {
     RP_KWMEM_CYCLE, /* the memory rules in turn */
 } rp_kwmem_select;
 
+typedef enum rp_kwselect {
+    RP_KWSEL_CYCLE,  /* each decomposition's replies in turn (1966) */
+    RP_KWSEL_RANDOM, /* a reply chosen with the session's seed */
+} rp_kwselect;
+
 typedef struct rp_kwrepl {
     const char *from, *to;
     size_t nfrom, nto;
@@ -146,6 +153,7 @@ struct rp_kwscript {
     rp_kwrepl *repl;
     size_t nrepl;
     int limit; /* period of the LIMIT counter */
+    rp_kwselect select;
     rp_kwtemplate *failure;
     size_t nfailure;
     rp_kwdecomp none; /* pattern (0) and the NONE replies */

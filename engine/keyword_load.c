@@ -649,8 +649,8 @@ static void parse_memory(kl *L, const ynode *n)
 }
 
 static const char *const block_keys[] = {"punctuation", "replace", "delimiters",
-                                         "limit",       "failure", "none",
-                                         "memory",      "rules"};
+                                         "limit",       "select",  "failure",
+                                         "none",        "memory",  "rules"};
 
 int rp_kw_load(const ynode *n, const char *file, bool nojit, rp_diags *diags,
                rp_kwscript **out)
@@ -718,6 +718,13 @@ int rp_kw_load(const ynode *n, const char *file, bool nojit, rp_diags *diags,
     }
     if ((x = ynode_get(n, "limit")))
         get_int(&L, x, "limit", 1, 1000, &k->limit);
+    if ((x = ynode_get(n, "select")) && want(&L, x, YNODE_SCALAR, "select")) {
+        if (!strcmp(x->str, "random"))
+            k->select = RP_KWSEL_RANDOM;
+        else if (strcmp(x->str, "cycle"))
+            kerr(&L, x, 0, "bad-value",
+                 "select must be 'cycle' or 'random', not '%s'", x->str);
+    }
     k->recall = k->limit;
 
     const ynode *rules = ynode_get(n, "rules");

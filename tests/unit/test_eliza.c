@@ -586,6 +586,45 @@ static void test_random_lines(void **state)
     rp_persona_free(p);
 }
 
+/* select: random draws replies from the session's seed: the same seed
+ * gives the same replies, and all of them come up. */
+static void test_random_select(void **state)
+{
+    (void)state;
+    static const char yaml[] =
+        "id: r\nname: R\nstart: s\n"
+        "stages: {s: {}}\n"
+        "keywords:\n"
+        "  select: random\n"
+        "  none: [N1, N2]\n"
+        "  rules:\n"
+        "    X:\n"
+        "      decompose:\n"
+        "        - {match: \"0\", reply: [A, B, C, D]}\n";
+    rp_diags *d = rp_diags_new();
+    rp_persona *p = rp_persona_load_string("r.yaml", yaml, sizeof yaml - 1,
+                                           string_opts(), d);
+    assert_non_null(p);
+    rp_diags_free(d);
+    char seq[3][41];
+    static const uint64_t seeds[3] = {7, 7, 8};
+    for (int k = 0; k < 3; k++) {
+        rp_session *s = rp_session_new(p, seeds[k]);
+        for (int i = 0; i < 40; i++) {
+            const rp_turn *t;
+            assert_int_equal(rp_session_turn(s, "x", 1, &t), RP_OK);
+            seq[k][i] = rp_turn_reply(t)[0];
+        }
+        seq[k][40] = '\0';
+        rp_session_free(s);
+    }
+    assert_string_equal(seq[0], seq[1]);
+    assert_string_not_equal(seq[0], seq[2]);
+    for (const char *c = "ABCD"; *c; c++)
+        assert_non_null(strchr(seq[0], *c));
+    rp_persona_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -599,6 +638,7 @@ int main(void)
         cmocka_unit_test(test_readme_example),
         cmocka_unit_test(test_bounded_work),
         cmocka_unit_test(test_random_lines),
+        cmocka_unit_test(test_random_select),
     };
     return cmocka_run_group_tests_name("eliza", tests, NULL, NULL);
 }
