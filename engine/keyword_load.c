@@ -77,21 +77,39 @@ void rp_kw_free(rp_kwscript *k)
 /* Diagnostics and typed access                                        */
 /* ------------------------------------------------------------------ */
 
+static void kdiag(kl *L, rp_level level, const ynode *n, int coloff,
+                  const char *code, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (L->diags)
+        rp_diags_add(L->diags, L->file, n ? n->line : 0,
+                     n ? n->col + coloff : 0, level, code, "%s", msg);
+    if (level == RP_LEVEL_ERROR)
+        L->errors++;
+}
+
 static void kerr(kl *L, const ynode *n, int coloff, const char *code,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void kerr(kl *L, const ynode *n, int coloff, const char *code,
                  const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    kdiag(L, RP_LEVEL_ERROR, n, coloff, code, fmt, ap);
     va_end(ap);
-    if (L->diags)
-        rp_diags_add(L->diags, L->file, n ? n->line : 0,
-                     n ? n->col + coloff : 0, RP_LEVEL_ERROR, code, "%s", msg);
-    L->errors++;
+}
+
+static void kwarn(kl *L, const ynode *n, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void kwarn(kl *L, const ynode *n, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kdiag(L, RP_LEVEL_WARNING, n, 0, code, fmt, ap);
+    va_end(ap);
 }
 
 static bool want(kl *L, const ynode *n, ynode_type t, const char *what)
@@ -556,6 +574,31 @@ static void declare_entries(kl *L, const ynode *rules)
     sort_entries(k);
 }
 
+/* A pattern of only 0s matches every line: warn about what follows it
+ * in the same keyword, which can never be used. */
+static void warn_unreachable(kl *L, const ynode *list, const ynode *redirect)
+{
+    for (size_t j = 0; j < list->n; j++) {
+        const ynode *m = list->items[j]->type == YNODE_MAP
+                             ? ynode_get(list->items[j], "match")
+                             : NULL;
+        if (!m || m->type != YNODE_SCALAR || m->len == 0 ||
+            strspn(m->str, "0 ") != m->len)
+            continue;
+        if (j + 1 < list->n)
+            kwarn(L, list->items[j + 1], "catch-all",
+                  "pattern '%s' above matches every line, so this "
+                  "decomposition is never tried",
+                  m->str);
+        else if (redirect)
+            kwarn(L, redirect, "catch-all",
+                  "pattern '%s' (line %d) matches every line, so this "
+                  "redirect is never used",
+                  m->str, m->line);
+        return;
+    }
+}
+
 /* Pass 2: decompositions and redirects (every keyword is known now). */
 static void build_entries(kl *L, const ynode *rules)
 {
@@ -576,6 +619,7 @@ static void build_entries(kl *L, const ynode *rules)
             e->d = kalloc(k, (x->n + 1) * sizeof(*e->d));
             for (size_t j = 0; j < x->n; j++)
                 parse_decomp(L, x->items[j], &e->d[e->nd++]);
+            warn_unreachable(L, x, ynode_get(v, "redirect"));
         }
     }
 }

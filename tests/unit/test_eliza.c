@@ -625,6 +625,33 @@ static void test_random_select(void **state)
     rp_persona_free(p);
 }
 
+/* A decomposition after a pattern of only 0s is never tried: a warning,
+ * and the persona still loads. */
+static void test_unreachable_warning(void **state)
+{
+    (void)state;
+    static const char yaml[] = "id: w\nname: W\nstart: s\n"            /* 1-3 */
+                               "stages: {s: {}}\n"                     /* 4 */
+                               "keywords:\n"                           /* 5 */
+                               "  none: [N]\n"                         /* 6 */
+                               "  rules:\n"                            /* 7 */
+                               "    X:\n"                              /* 8 */
+                               "      decompose:\n"                    /* 9 */
+                               "        - {match: 0 0, reply: A}\n"    /* 10 */
+                               "        - {match: 0 B 0, reply: B}\n"; /* 11 */
+    rp_diags *d = rp_diags_new();
+    rp_persona *p = rp_persona_load_string("w.yaml", yaml, sizeof yaml - 1,
+                                           string_opts(), d);
+    assert_non_null(p);
+    assert_int_equal(rp_diags_count(d), 1);
+    const rp_diag *x = rp_diags_get(d, 0);
+    assert_string_equal(x->code, "catch-all");
+    assert_int_equal(x->level, RP_LEVEL_WARNING);
+    assert_int_equal(x->line, 11);
+    rp_diags_free(d);
+    rp_persona_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -634,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_slip_hash_vectors),
         cmocka_unit_test(test_loader_diagnostics),
         cmocka_unit_test(test_codes_in_catalogue),
+        cmocka_unit_test(test_unreachable_warning),
         cmocka_unit_test(test_rules_before_keywords),
         cmocka_unit_test(test_readme_example),
         cmocka_unit_test(test_bounded_work),
