@@ -427,7 +427,11 @@ static void test_bounded_work(void **state)
         assert_true(strlen(rp_turn_reply(t)) > 0);
     }
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-    assert_true(secs < 5.0); /* well under a second when not under valgrind */
+    fprintf(stderr, "eliza: four 16 KiB lines in %.2f s of CPU\n", secs);
+    /* 0.2 s here; valgrind (make leakcheck) is some 250 times slower. */
+    const char *pre = getenv("LD_PRELOAD");
+    if (!pre || !strstr(pre, "vgpreload"))
+        assert_true(secs < 2.0);
     free(line);
     rp_session_free(s);
     rp_persona_free(p);
