@@ -70,6 +70,15 @@ static const rp_diag_code catalogue[] = {
     {"undefined-ending", RP_LEVEL_ERROR, "an ending that is not defined"},
     {"undefined-rule", RP_LEVEL_ERROR, "a rule id that is not defined"},
     {"undefined-set", RP_LEVEL_ERROR, "a word set that is not defined"},
+    /* Keyword scripts (the keywords block) */
+    {"bad-decomposition", RP_LEVEL_ERROR,
+     "a keyword decomposition pattern that does not parse"},
+    {"undefined-keyword", RP_LEVEL_ERROR,
+     "a redirect or memory keyword that names no keyword with "
+     "decompositions"},
+    {"undefined-tag", RP_LEVEL_ERROR, "a (/TAG) element no keyword carries"},
+    {"part-range", RP_LEVEL_ERROR,
+     "a reassembly part number beyond its pattern's elements"},
     /* Includes */
     {"include-escape", RP_LEVEL_ERROR,
      "an include that leaves the persona directory"},

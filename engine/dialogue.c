@@ -11,7 +11,9 @@
  *      and whose conditions hold answers;
  *   3. with no such rule, the persona asks its own next question (if the
  *      learner gave it nothing to work with) or falls back, never
- *      repeating a fallback line within the persona's window;
+ *      repeating a fallback line within the persona's window; a persona
+ *      with a keywords block answers through its script instead
+ *      (keyword.c, Weizenbaum's ELIZA mechanism);
  *   4. the rule's actions apply (meters, variables, stage, end), then any
  *      meter thresholds crossed this turn fire.
  *
@@ -29,6 +31,7 @@
 #include <math.h>
 
 #include "intent.h"
+#include "keyword.h"
 #include "persona.h"
 #include "score.h"
 #include "text.h"
@@ -54,6 +57,7 @@ struct rp_turn {
     int stage;
     int number;
     const char *marks;
+    const char *keyword; /* the keyword script's trace, NULL: not used */
     rp_intent_hit *hits;
     size_t nhits, caphits;
     rp_rule_trace *trace;
@@ -99,6 +103,7 @@ struct rp_session {
     pcre2_match_context *mctx;
     rp_turn t;
     rp_buf scratch;
+    rp_kwstate *kw; /* the persona's keyword script, NULL when none */
     /* scoring */
     struct sb_stemmer *stemmer;
     rp_text ptext; /* a persona line, for its stems */
@@ -172,6 +177,8 @@ static void session_reset(rp_session *s)
     choose_opening(s);
     clear_history(s);
     add_persona_line(s, rp_session_opening(s));
+    if (s->kw)
+        rp_kw_state_reset(s->kw);
 }
 
 rp_session *rp_session_new(const rp_persona *p, uint64_t seed)
@@ -216,6 +223,7 @@ rp_session *rp_session_new(const rp_persona *p, uint64_t seed)
     s->t.s = s;
     s->t.score = rp_score_new();
     s->stemmer = sb_stemmer_new("english", "UTF_8");
+    s->kw = p->keywords ? rp_kw_state_new(p->keywords, seed) : NULL;
     session_reset(s);
     return s;
 }
@@ -255,6 +263,7 @@ void rp_session_free(rp_session *s)
     if (s->stemmer)
         sb_stemmer_delete(s->stemmer);
     rp_buf_free(&s->scratch);
+    rp_kw_state_free(s->kw);
     free(s);
 }
 
@@ -729,6 +738,7 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
     t->fallback = false;
     t->rule = -1;
     t->marks = "";
+    t->keyword = NULL;
 
     /* Stages 1 and 2: normalise, recognise. */
     rp_text_set(&s->text, line ? line : "", len, p->norm_flags);
@@ -807,7 +817,11 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
             ask_initiate(s);
     } else {
         t->fallback = true;
-        if (!s->text.question && next_initiate(s) >= 0)
+        if (s->kw) { /* a keyword script answers what no rule understood */
+            t->fallback = !rp_kw_reply(s->kw, s->text.src.ptr, s->text.src.len,
+                                       &t->reply);
+            t->keyword = rp_kw_trace(s->kw);
+        } else if (!s->text.question && next_initiate(s) >= 0)
             ask_initiate(s);
         else
             fallback(s);
@@ -1277,6 +1291,11 @@ const char *rp_turn_stage(const rp_turn *t)
 int rp_turn_number(const rp_turn *t)
 {
     return t->number;
+}
+
+const char *rp_turn_keyword(const rp_turn *t)
+{
+    return t->keyword;
 }
 
 const char *rp_turn_normalised(const rp_turn *t)

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keyword.h"
 #include "text.h"
 #include "util.h"
 #include "ydoc.h"
@@ -128,6 +129,7 @@ void rp_persona_free(rp_persona *p)
     for (size_t i = 0; i < p->npatterns; i++)
         rp_pattern_free(p->patterns[i]);
     free(p->patterns);
+    rp_kw_free(p->keywords);
     for (size_t i = 0; i < p->narena; i++)
         free(p->arena[i]);
     free(p->arena);
@@ -2107,7 +2109,7 @@ static const char *const persona_keys[] = {
     "summary", "scene",  "facts",   "include",      "settings",
     "vars",    "meters", "intents", "sets",         "reflections",
     "opening", "start",  "stages",  "rules",        "fallback",
-    "endings", "rubric"};
+    "endings", "rubric", "keywords"};
 static const char *const include_keys[] = {"intents", "sets", "reflections",
                                            "include", "rubric"};
 
@@ -2531,6 +2533,9 @@ static void build_persona(loader *L, const ynode *root)
         add_pending(L, REF_STAGE, start, &p->start);
     resolve_pending(L);
     order_candidates(p);
+    if ((x = ynode_get(root, "keywords")))
+        L->errors += rp_kw_load(x, L->cur_file, p->pattern_flags & RP_PAT_NOJIT,
+                                L->diags, &p->keywords);
 }
 
 static rp_persona *load_common(const char *name, const char *real,

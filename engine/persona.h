@@ -344,6 +344,8 @@ struct rp_persona {
     size_t nendings;
     rp_rubric rubric;
     unsigned pattern_flags; /* RP_PAT_NOJIT when asked */
+    /* the keywords block (keyword.h), or NULL; freed with the persona */
+    struct rp_kwscript *keywords;
     /* ownership: every string and array above is in this arena */
     void **arena;
     size_t narena, caparena;

@@ -299,6 +299,9 @@ int rp_turn_number(const rp_turn *t);        /* 1-based */
 
 /* Trace of the turn, for `rapport chat --trace`, /why and tests. */
 const char *rp_turn_normalised(const rp_turn *t); /* the match text */
+/* When the persona's keyword script answered: how, e.g. "MY: \"0 YOUR 0\"
+ * (line 531) reply 1" (keywords tried, separated by " > "); else NULL. */
+const char *rp_turn_keyword(const rp_turn *t);
 
 typedef struct rp_intent_hit {
     const char *intent;  /* intent id */

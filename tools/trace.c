@@ -151,6 +151,9 @@ static void trace_answer(struct buf *out, const rp_turn *t)
         buf_puts(out, "rule ");
         term_sanitise(out, rule, strlen(rule), 0);
         trace_where(out, rp_turn_rule_file(t), rp_turn_rule_line(t));
+    } else if (rp_turn_keyword(t) != NULL) {
+        buf_puts(out, "keyword script: ");
+        term_sanitise(out, rp_turn_keyword(t), strlen(rp_turn_keyword(t)), 0);
     } else if (rp_turn_fallback(t)) {
         buf_puts(out, "fallback (no rule understood the line)");
     } else {
