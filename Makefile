@@ -125,6 +125,10 @@ check: deps-check
 check-run: $(BIN) $(TEST_BIN)
 	@$(MAKE) --no-print-directory unit golden
 	./$(BIN) test scripts/
+	python3 tests/natural/measure.py ./$(BIN) rushed-alumnus tests/natural/rushed-alumnus.txt --max 15
+	python3 tests/natural/measure.py ./$(BIN) curious-mentor tests/natural/curious-mentor.txt --max 15
+	python3 tests/natural/measure.py ./$(BIN) career-fair-recruiter tests/natural/career-fair-recruiter.txt --max 15
+	python3 tests/natural/measure.py ./$(BIN) skeptical-executive tests/natural/skeptical-executive.txt --max 15
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)
