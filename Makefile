@@ -65,7 +65,7 @@ DEPS_CHECK := $(DEPS_BUILD) libcmocka-dev valgrind clang-format python3 \
               man-db groff-base
 
 .PHONY: all chat check check-run unit golden leakcheck format format-check \
-        lint install uninstall clean deps-build deps-check regress \
+        lint install uninstall clean deps-build deps-check regress natural \
         install-check FORCE
 
 all: $(BIN)
@@ -143,9 +143,17 @@ check: deps-check
 check-run: $(BIN) $(TEST_BIN)
 	@$(MAKE) --no-print-directory unit golden regress
 	./$(BIN) test --coverage --fail-under 80 scripts/
+	@$(MAKE) --no-print-directory natural
 	@sh tests/history/run.sh ./$(BIN)
 	@$(MAKE) --no-print-directory install-check
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
+
+# Fallback rate on each persona's held-out natural lines (issue 6: <= 15%).
+NATURAL := $(filter-out %.tune.txt,$(wildcard tests/natural/*.txt))
+natural: $(BIN)
+	@set -e; for f in $(NATURAL); do \
+	  python3 tests/natural/measure.py ./$(BIN) $$(basename $$f .txt) $$f \
+	    --max 15; done
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do \
