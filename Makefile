@@ -125,6 +125,8 @@ check: deps-check
 check-run: $(BIN) $(TEST_BIN)
 	@$(MAKE) --no-print-directory unit golden
 	./$(BIN) test scripts/
+	./$(BIN) lint
+	@sh tests/lint/run.sh ./$(BIN)
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)

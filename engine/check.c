@@ -1,0 +1,412 @@
+/*
+ * check.c - the linter's deeper checks on a loaded persona.
+ *
+ * Loading (persona.c) checks that a persona file is well formed and that
+ * every name it uses is defined.  A persona can pass that and still be
+ * wrong as a conversation: a stage nothing leads to, a stage nothing
+ * leaves, a rule an earlier rule always answers for, a reply that inserts
+ * a capture its pattern does not have.  This module looks at the loaded
+ * model (after every reference is resolved, so the checks are simple
+ * walks) and adds one positioned diagnostic per finding to the same
+ * rp_diags list the loader fills.  It runs only on personas that loaded;
+ * `rapport lint` calls it after rp_persona_load.  Every code is in the
+ * catalogue in diag.c and documented in doc/diagnostics.md.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "persona.h"
+#include "util.h"
+
+static void note_at(rp_diags *d, const rp_pos *pos, rp_level level,
+                    const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Add a diagnostic at pos (the persona owns the file name). */
+static void note_at(rp_diags *d, const rp_pos *pos, rp_level level,
+                    const char *code, const char *fmt, ...)
+{
+    rp_buf msg;
+    rp_buf_init(&msg);
+    va_list ap;
+    va_start(ap, fmt);
+    rp_buf_vprintf(&msg, fmt, ap);
+    va_end(ap);
+    rp_diags_add(d, pos->file, pos->line, pos->col, level, code, "%s",
+                 msg.ptr ? msg.ptr : "");
+    rp_buf_free(&msg);
+}
+
+/* Can rule r answer in stage s?  Stage rules only in their stage; global
+ * rules everywhere, unless an 'if: stage' condition lists the stages. */
+static bool rule_in_stage(const rp_rule *r, int s)
+{
+    if (r->stage >= 0)
+        return r->stage == s;
+    for (size_t i = 0; i < r->nconds; i++)
+        if (r->conds[i].kind == RP_COND_STAGE) {
+            for (size_t j = 0; j < r->conds[i].nids; j++)
+                if (r->conds[i].ids[j] == s)
+                    return true;
+            return false;
+        }
+    return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Stages: reachable from the start, and with a way out                */
+/* ------------------------------------------------------------------ */
+
+static void check_stages(const rp_persona *p, rp_diags *d)
+{
+    if (p->start < 0 || p->nstages == 0)
+        return;
+    bool *reach = xcalloc(p->nstages, sizeof(bool));
+    int *queue = xcalloc(p->nstages, sizeof(int));
+    size_t head = 0, tail = 0;
+    reach[p->start] = true;
+    queue[tail++] = p->start;
+    /* A threshold's goto can fire in any stage. */
+    for (size_t m = 0; m < p->nmeters; m++)
+        for (size_t k = 0; k < p->meters[m].nth; k++) {
+            int g = p->meters[m].th[k].act.goto_stage;
+            if (g >= 0 && !reach[g]) {
+                reach[g] = true;
+                queue[tail++] = g;
+            }
+        }
+    while (head < tail) {
+        int s = queue[head++];
+        const rp_stage *st = &p->stages[s];
+        for (size_t c = 0; c < st->ncands; c++) {
+            const rp_rule *r = &p->rules[st->cands[c]];
+            int g = r->act.goto_stage;
+            if (g >= 0 && !reach[g] && rule_in_stage(r, s)) {
+                reach[g] = true;
+                queue[tail++] = g;
+            }
+        }
+    }
+    /* A way out of stage s: a rule that may answer there and moves on
+     * or ends, or a threshold that does (thresholds fire anywhere). */
+    bool th_exit_any = false;
+    for (size_t m = 0; m < p->nmeters; m++)
+        for (size_t k = 0; k < p->meters[m].nth; k++)
+            if (p->meters[m].th[k].act.end >= 0)
+                th_exit_any = true;
+    for (size_t s = 0; s < p->nstages; s++) {
+        const rp_stage *st = &p->stages[s];
+        if (!reach[s]) {
+            note_at(d, &st->pos, RP_LEVEL_WARNING, "unreachable-stage",
+                    "stage '%s' is unreachable: it is not the start and no "
+                    "rule or threshold goes to it",
+                    st->name);
+            continue;
+        }
+        bool out = th_exit_any;
+        for (size_t m = 0; m < p->nmeters && !out; m++)
+            for (size_t k = 0; k < p->meters[m].nth && !out; k++) {
+                int g = p->meters[m].th[k].act.goto_stage;
+                out = g >= 0 && g != (int)s;
+            }
+        for (size_t c = 0; c < st->ncands && !out; c++) {
+            const rp_rule *r = &p->rules[st->cands[c]];
+            if (!rule_in_stage(r, (int)s))
+                continue;
+            out = r->act.end >= 0 ||
+                  (r->act.goto_stage >= 0 && r->act.goto_stage != (int)s);
+        }
+        if (!out)
+            note_at(d, &st->pos, RP_LEVEL_WARNING, "dead-end-stage",
+                    "stage '%s' has no way out: no rule or threshold "
+                    "leaves it or ends the conversation",
+                    st->name);
+        if (st->fallback.n == 0 && p->fallback.n == 0)
+            note_at(d, &st->pos, RP_LEVEL_WARNING, "no-fallback",
+                    "stage '%s' has no fallback, and the persona has no "
+                    "top-level one: a line no rule understands gets no "
+                    "answer",
+                    st->name);
+    }
+    free(reach);
+    free(queue);
+}
+
+/* ------------------------------------------------------------------ */
+/* Rules whose examples an earlier rule takes                          */
+/* ------------------------------------------------------------------ */
+
+static void check_examples(const rp_persona *p, rp_diags *d)
+{
+    rp_session *s = NULL;
+    for (size_t i = 0; i < p->nrules; i++) {
+        const rp_rule *r = &p->rules[i];
+        if (!r->id || r->nexamples == 0)
+            continue;
+        if (!s) {
+            s = rp_session_new(p, 0);
+            if (!s)
+                return;
+            rp_session_set_trace(s, false);
+        }
+        size_t stolen = 0, thief = SIZE_MAX, first = SIZE_MAX;
+        int *verdict = xcalloc(r->nexamples, sizeof(int));
+        size_t *by = xcalloc(r->nexamples, sizeof(size_t));
+        for (size_t j = 0; j < r->nexamples; j++) {
+            const char *ex = r->examples[j].text;
+            verdict[j] = rp_session_check_example(s, i, ex, strlen(ex), &by[j]);
+            if (verdict[j] == 2) {
+                stolen++;
+                if (thief == SIZE_MAX) {
+                    thief = by[j];
+                    first = j;
+                }
+            }
+        }
+        if (stolen == r->nexamples) {
+            const rp_rule *t = &p->rules[thief];
+            note_at(d, &r->pos, RP_LEVEL_WARNING, "shadowed-rule",
+                    "rule '%s' never fires: rule '%s' (line %d) is tried "
+                    "first and takes every one of its examples, such as "
+                    "\"%.60s\"",
+                    r->id, t->id, t->pos.line, r->examples[first].text);
+        }
+        for (size_t j = 0; j < r->nexamples; j++) {
+            if (verdict[j] == 1)
+                note_at(d, &r->examples[j].pos, RP_LEVEL_WARNING,
+                        "example-miss",
+                        "this example does not trigger rule '%s'", r->id);
+            else if (verdict[j] == 2 && stolen < r->nexamples)
+                note_at(d, &r->examples[j].pos, RP_LEVEL_WARNING,
+                        "shadowed-example",
+                        "rule '%s' (line %d) is tried first and takes this "
+                        "example of rule '%s'",
+                        p->rules[by[j]].id, p->rules[by[j]].pos.line, r->id);
+        }
+        free(verdict);
+        free(by);
+    }
+    rp_session_free(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Captures                                                            */
+/* ------------------------------------------------------------------ */
+
+static int replies_max_cap(const rp_replies *rs, const rp_template **where)
+{
+    int best = 0;
+    for (size_t i = 0; i < rs->n; i++)
+        if (rs->v[i].max_cap > best) {
+            best = rs->v[i].max_cap;
+            *where = &rs->v[i];
+        }
+    return best;
+}
+
+/* Replies said where no pattern matched (fallbacks, openings,
+ * thresholds, endings) have no captures at all. */
+static void check_no_captures(const rp_replies *rs, const char *what,
+                              rp_diags *d)
+{
+    const rp_template *t = NULL;
+    int cap = replies_max_cap(rs, &t);
+    if (cap > 0)
+        note_at(d, &t->pos, RP_LEVEL_WARNING, "missing-capture",
+                "%s uses {%d}, but no pattern matched when it is said, so "
+                "it is always empty",
+                what, cap);
+}
+
+static void check_captures(const rp_persona *p, rp_diags *d)
+{
+    for (size_t i = 0; i < p->nrules; i++) {
+        const rp_rule *r = &p->rules[i];
+        const rp_template *t = NULL;
+        int cap = replies_max_cap(&r->replies, &t);
+        if (!r->id || cap == 0)
+            continue;
+        if (r->nintents == 0 && r->npatterns == 0) {
+            note_at(d, &t->pos, RP_LEVEL_WARNING, "missing-capture",
+                    "reply uses {%d}, but rule '%s' has no pattern, so it "
+                    "is always empty",
+                    cap, r->id);
+            continue;
+        }
+        const rp_pat *bad = NULL;
+        for (size_t k = 0; k < r->npatterns && !bad; k++)
+            if ((int)rp_pattern_ncaptures(r->patterns[k].pat) < cap)
+                bad = &r->patterns[k];
+        for (size_t k = 0; k < r->nintents && !bad; k++) {
+            const rp_intent *in = &p->intents[r->intents[k]];
+            for (size_t j = 0; j < in->npatterns && !bad; j++)
+                if ((int)rp_pattern_ncaptures(in->patterns[j].pat) < cap)
+                    bad = &in->patterns[j];
+        }
+        if (bad)
+            note_at(d, &t->pos, RP_LEVEL_WARNING, "missing-capture",
+                    "reply uses {%d}, but pattern '%.60s' (%s:%d) that "
+                    "triggers rule '%s' captures only %u",
+                    cap, rp_pattern_source(bad->pat), bad->pos.file,
+                    bad->pos.line, r->id, rp_pattern_ncaptures(bad->pat));
+    }
+    check_no_captures(&p->opening, "the opening", d);
+    check_no_captures(&p->fallback, "a fallback", d);
+    for (size_t s = 0; s < p->nstages; s++) {
+        check_no_captures(&p->stages[s].fallback, "a fallback", d);
+        check_no_captures(&p->stages[s].initiate, "an initiate question", d);
+    }
+    for (size_t m = 0; m < p->nmeters; m++)
+        for (size_t k = 0; k < p->meters[m].nth; k++)
+            check_no_captures(&p->meters[m].th[k].say, "a threshold's say", d);
+    for (size_t e = 0; e < p->nendings; e++)
+        check_no_captures(&p->endings[e].say, "an ending's say", d);
+}
+
+/* ------------------------------------------------------------------ */
+/* Variables, meters, intents, thresholds                              */
+/* ------------------------------------------------------------------ */
+
+/* Note the variables templates in rs insert: first read position. */
+static void reads_in(const rp_replies *rs, const rp_pos **read)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        for (size_t j = 0; j < rs->v[i].nsegs; j++) {
+            const rp_seg *sg = &rs->v[i].segs[j];
+            if (sg->kind == RP_SEG_VAR && sg->index >= 0 && !read[sg->index])
+                read[sg->index] = &rs->v[i].pos;
+        }
+}
+
+static void sets_in(const rp_action *a, bool *set)
+{
+    for (size_t i = 0; i < a->nsets; i++)
+        set[a->sets[i].var] = true;
+}
+
+static void check_vars(const rp_persona *p, rp_diags *d)
+{
+    if (p->nvars == 0)
+        return;
+    const rp_pos **read = xcalloc(p->nvars, sizeof(*read));
+    bool *set = xcalloc(p->nvars, sizeof(bool));
+    for (size_t i = 0; i < p->nrules; i++) {
+        const rp_rule *r = &p->rules[i];
+        for (size_t c = 0; c < r->nconds; c++)
+            if (r->conds[c].kind == RP_COND_VAR && r->conds[c].index >= 0 &&
+                !read[r->conds[c].index])
+                read[r->conds[c].index] = &r->conds[c].pos;
+        reads_in(&r->replies, read);
+        sets_in(&r->act, set);
+    }
+    for (size_t m = 0; m < p->nmeters; m++)
+        for (size_t k = 0; k < p->meters[m].nth; k++) {
+            reads_in(&p->meters[m].th[k].say, read);
+            sets_in(&p->meters[m].th[k].act, set);
+        }
+    for (size_t s = 0; s < p->nstages; s++) {
+        reads_in(&p->stages[s].fallback, read);
+        reads_in(&p->stages[s].initiate, read);
+    }
+    for (size_t e = 0; e < p->nendings; e++)
+        reads_in(&p->endings[e].say, read);
+    reads_in(&p->opening, read);
+    reads_in(&p->fallback, read);
+    for (size_t v = 0; v < p->nvars; v++)
+        if (read[v] && !set[v])
+            note_at(d, &p->vars[v].pos, RP_LEVEL_WARNING, "unset-var",
+                    "variable '%s' is read (line %d) but nothing sets it: "
+                    "it always holds its initial value",
+                    p->vars[v].name, read[v]->line);
+    free(read);
+    free(set);
+}
+
+static void check_meters(const rp_persona *p, rp_diags *d)
+{
+    for (size_t m = 0; m < p->nmeters; m++) {
+        const rp_meter *mt = &p->meters[m];
+        bool read = false;
+        for (size_t i = 0; i < p->nrules && !read; i++)
+            for (size_t c = 0; c < p->rules[i].nconds && !read; c++)
+                read = p->rules[i].conds[c].kind == RP_COND_METER &&
+                       p->rules[i].conds[c].index == (int)m;
+        if (mt->nth == 0 && !read)
+            note_at(d, &mt->pos, RP_LEVEL_WARNING, "unused-meter",
+                    "meter '%s' has no thresholds and no condition reads "
+                    "it: it changes nothing",
+                    mt->name);
+    }
+}
+
+static bool in_list(const int *v, size_t n, int x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return true;
+    return false;
+}
+
+/* Intents written in the persona file itself (not the library) that no
+ * rule or cue names. */
+static void check_intents(const rp_persona *p, rp_diags *d)
+{
+    for (size_t i = 0; i < p->nintents; i++) {
+        const rp_intent *in = &p->intents[i];
+        if (!in->pos.file || strcmp(in->pos.file, p->path) != 0)
+            continue;
+        bool used = false;
+        for (size_t r = 0; r < p->nrules && !used; r++) {
+            const rp_rule *x = &p->rules[r];
+            used = in_list(x->intents, x->nintents, (int)i) ||
+                   in_list(x->all, x->nall, (int)i) ||
+                   in_list(x->none, x->nnone, (int)i);
+        }
+        for (size_t c = 0; c < p->rubric.ncues && !used; c++) {
+            const rp_cue *x = &p->rubric.cues[c];
+            used = in_list(x->intents, x->nintents, (int)i) ||
+                   in_list(x->all, x->nall, (int)i) ||
+                   in_list(x->none, x->nnone, (int)i);
+        }
+        if (!used)
+            note_at(d, &in->pos, RP_LEVEL_WARNING, "unused-intent",
+                    "intent '%s' is defined here but no rule or cue uses it",
+                    in->id);
+    }
+}
+
+/* Threshold ids name thresholds in traces and coverage: two alike
+ * (written, or generated as "patience<3") cannot be told apart. */
+static void check_threshold_ids(const rp_persona *p, rp_diags *d)
+{
+    for (size_t m = 0; m < p->nmeters; m++)
+        for (size_t k = 0; k < p->meters[m].nth; k++) {
+            const rp_threshold *t = &p->meters[m].th[k];
+            const rp_threshold *prev = NULL;
+            for (size_t m2 = 0; m2 <= m && !prev; m2++)
+                for (size_t k2 = 0;
+                     k2 < p->meters[m2].nth && !(m2 == m && k2 >= k) && !prev;
+                     k2++)
+                    if (!strcmp(p->meters[m2].th[k2].id, t->id))
+                        prev = &p->meters[m2].th[k2];
+            if (prev)
+                note_at(d, &t->pos, RP_LEVEL_ERROR, "duplicate-id",
+                        "threshold id '%s' is already used at line %d", t->id,
+                        prev->pos.line);
+        }
+}
+
+int rp_persona_lint(const rp_persona *p, rp_diags *diags)
+{
+    if (!p || !diags)
+        return RP_EINVAL;
+    check_stages(p, diags);
+    check_examples(p, diags);
+    check_captures(p, diags);
+    check_vars(p, diags);
+    check_meters(p, diags);
+    check_intents(p, diags);
+    check_threshold_ids(p, diags);
+    return RP_OK;
+}

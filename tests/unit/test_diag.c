@@ -1,0 +1,189 @@
+/*
+ * test_diag.c - the diagnostics catalogue and the linter's deeper checks:
+ * every code in the catalogue (diag.c) is documented in
+ * doc/diagnostics.md and every documented code is in the catalogue; the
+ * checks of check.c find what they should on small personas and nothing
+ * on a clean one.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rapport.h"
+
+/* The contents of doc/diagnostics.md (under $RAPPORT_SRCDIR). */
+static char *read_doc(void)
+{
+    const char *src = getenv("RAPPORT_SRCDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/doc/diagnostics.md", src ? src : ".");
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 18];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *copy = malloc(n + 1);
+    assert_non_null(copy);
+    memcpy(copy, buf, n + 1);
+    return copy;
+}
+
+static void test_every_code_documented(void **state)
+{
+    (void)state;
+    char *doc = read_doc();
+    const rp_diag_code *cat = rp_diag_catalogue();
+    size_t n = 0;
+    for (; cat[n].code; n++) {
+        char heading[128];
+        snprintf(heading, sizeof heading, "\n### `%s`\n", cat[n].code);
+        if (!strstr(doc, heading))
+            fail_msg("code '%s' is not documented in doc/diagnostics.md",
+                     cat[n].code);
+    }
+    assert_true(n > 40);
+    /* And the other way: every documented code is in the catalogue. */
+    size_t documented = 0;
+    for (const char *p = doc; (p = strstr(p, "\n### `")); p++) {
+        const char *start = p + 6, *end = strchr(start, '`');
+        assert_non_null(end);
+        bool found = false;
+        for (size_t i = 0; i < n && !found; i++)
+            found = strlen(cat[i].code) == (size_t)(end - start) &&
+                    !memcmp(cat[i].code, start, (size_t)(end - start));
+        if (!found)
+            fail_msg("doc/diagnostics.md documents '%.*s', which is not in "
+                     "the catalogue",
+                     (int)(end - start), start);
+        documented++;
+    }
+    assert_int_equal(documented, n);
+    free(doc);
+}
+
+/* Load yaml (which must load) and lint it; the codes found, one per
+ * line, "code@line". */
+static char *lint_codes(const char *yaml)
+{
+    rp_diags *d = rp_diags_new();
+    rp_persona *p =
+        rp_persona_load_string("t.yaml", yaml, strlen(yaml), NULL, d);
+    if (!p) {
+        for (size_t i = 0; i < rp_diags_count(d); i++)
+            fprintf(stderr, "%s\n", rp_diags_get(d, i)->message);
+        fail_msg("the test persona does not load");
+    }
+    assert_int_equal(rp_persona_lint(p, d), 0);
+    static char out[4096];
+    out[0] = '\0';
+    for (size_t i = 0; i < rp_diags_count(d); i++) {
+        const rp_diag *x = rp_diags_get(d, i);
+        snprintf(out + strlen(out), sizeof out - strlen(out), "%s@%d\n",
+                 x->code, x->line);
+    }
+    rp_persona_free(p);
+    rp_diags_free(d);
+    return out;
+}
+
+static const char *clean =
+    "id: c\n"                         /* 1 */
+    "name: C\n"                       /* 2 */
+    "intents:\n"                      /* 3 */
+    "  hi: {patterns: [\"hi\"]}\n"    /* 4 */
+    "  bye: {patterns: [\"bye\"]}\n"  /* 5 */
+    "vars: {said_hi: false}\n"        /* 6 */
+    "meters:\n"                       /* 7 */
+    "  patience: {start: 5}\n"        /* 8 */
+    "start: one\n"                    /* 9 */
+    "fallback: [\"Sorry?\"]\n"        /* 10 */
+    "endings: {done: {say: Bye.}}\n"  /* 11 */
+    "stages:\n"                       /* 12 */
+    "  one:\n"                        /* 13 */
+    "    rules:\n"                    /* 14 */
+    "      - id: hello\n"             /* 15 */
+    "        when: {intents: [hi]}\n" /* 16 */
+    "        if: {vars: {said_hi: false}, meters: {patience: '> 1'}}\n"
+    "        reply: Hello.\n"                              /* 18 */
+    "        do: {set: {said_hi: true}, goto: two}\n"      /* 19 */
+    "        examples: [\"hi there\"]\n"                   /* 20 */
+    "  two:\n"                                             /* 21 */
+    "    rules:\n"                                         /* 22 */
+    "      - id: bye\n"                                    /* 23 */
+    "        when: {intents: [bye], pattern: \"see *\"}\n" /* 24 */
+    "        reply: \"Bye {1}.\"\n"                        /* 25 */
+    "        do: {end: done}\n";                           /* 26 */
+
+static void test_clean_persona(void **state)
+{
+    (void)state;
+    /* "bye" has no capture but the reply inserts {1}: the only finding. */
+    assert_string_equal(lint_codes(clean), "missing-capture@25\n");
+}
+
+static void test_stages(void **state)
+{
+    (void)state;
+    const char *yaml = "id: s\n"
+                       "name: S\n"
+                       "start: a\n"
+                       "stages:\n"
+                       "  a:\n"
+                       "    fallback: [\"?\"]\n"
+                       "    rules:\n"
+                       "      - id: go\n"
+                       "        when: {pattern: go}\n"
+                       "        reply: Going.\n"
+                       "        do: {goto: b}\n"
+                       "  b:\n"
+                       "    fallback: [\"?\"]\n"
+                       "  c:\n"
+                       "    fallback: [\"?\"]\n";
+    assert_string_equal(lint_codes(yaml),
+                        "dead-end-stage@12\nunreachable-stage@14\n");
+}
+
+static void test_threshold_exit(void **state)
+{
+    (void)state;
+    /* A threshold that ends the conversation is a way out of every
+     * stage, and its goto makes its stage reachable. */
+    const char *yaml = "id: s\n"
+                       "name: S\n"
+                       "start: a\n"
+                       "fallback: [\"?\"]\n"
+                       "endings: {gone: {}}\n"
+                       "meters:\n"
+                       "  clock:\n"
+                       "    drift: 1\n"
+                       "    thresholds:\n"
+                       "      - {above: 3, do: {goto: b}}\n"
+                       "      - {above: 5, do: {end: gone}}\n"
+                       "stages: {a: {}, b: {}}\n";
+    assert_string_equal(lint_codes(yaml), "");
+}
+
+static void test_null(void **state)
+{
+    (void)state;
+    assert_int_equal(rp_persona_lint(NULL, NULL), RP_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_code_documented),
+        cmocka_unit_test(test_clean_persona),
+        cmocka_unit_test(test_stages),
+        cmocka_unit_test(test_threshold_exit),
+        cmocka_unit_test(test_null),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
