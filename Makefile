@@ -56,6 +56,7 @@ BIN        := $(BUILD)/rapport
 DEPS_BUILD := gcc make pkg-config libpcre2-dev libyaml-dev libreadline-dev \
               libsqlite3-dev libstemmer-dev
 DEPS_CHECK := $(DEPS_BUILD) libcmocka-dev valgrind clang-format python3
+DEPS_CHECK += graphviz
 
 .PHONY: all chat check check-run unit golden leakcheck format format-check \
         lint install uninstall clean deps-build deps-check
@@ -127,6 +128,9 @@ check-run: $(BIN) $(TEST_BIN)
 	./$(BIN) test scripts/
 	./$(BIN) lint
 	@sh tests/lint/run.sh ./$(BIN)
+	@for p in personas/*.yaml; do ./$(BIN) graph "$$p" | dot -Tsvg >/dev/null \
+	  || { echo "graph: $$p does not render"; exit 1; }; done; \
+	echo "graph: every shipped persona renders with dot"
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)

@@ -183,6 +183,39 @@ int rp_persona_lint(const rp_persona *p, rp_diags *diags);
 /* Upper-case output (the 1966 DOCTOR style), from the persona's settings. */
 bool rp_persona_upper_case(const rp_persona *p);
 
+/* The start stage's name (NULL when unresolved), whether stage i is a
+ * closing stage, and the endings: id and outcome ("rewarding", "neutral",
+ * "cut-short") by index (i < count). */
+const char *rp_persona_start(const rp_persona *p);
+bool rp_persona_stage_closing(const rp_persona *p, size_t i);
+size_t rp_persona_ending_count(const rp_persona *p);
+const char *rp_persona_ending_id(const rp_persona *p, size_t i);
+const char *rp_persona_ending_outcome(const rp_persona *p, size_t i);
+
+/* The dialogue graph (`rapport graph`): every transition of a persona.
+ * A rule that moves on from a stage (do: goto to another stage) or ends
+ * the conversation is an edge from each stage where it may answer; a
+ * threshold that does is an edge from any stage (from == -1).  Edges
+ * come in the order stages try their rules, then thresholds. */
+typedef struct rp_edge {
+    int from;         /* stage index, or -1: any stage (a threshold) */
+    int to;           /* stage index, or -1 when the edge ends */
+    int ending;       /* ending index when it ends, else -1 */
+    const char *via;  /* the rule's or threshold's id */
+    const char *when; /* what fires it: "asks_x | \"pattern\"; if m > 3" */
+    bool threshold;   /* a threshold rather than a rule */
+} rp_edge;
+
+typedef struct rp_graph rp_graph;
+
+/* Build the graph of p (which must outlive it); free with rp_graph_free.
+ * NULL when p is NULL. */
+rp_graph *rp_graph_new(const rp_persona *p);
+void rp_graph_free(rp_graph *g);
+size_t rp_graph_edge_count(const rp_graph *g);
+/* The i-th edge (i < count); owned by g. */
+const rp_edge *rp_graph_edge(const rp_graph *g, size_t i);
+
 /* Documented limits (issue: reliability).  See personas/README.md. */
 typedef struct rp_limits {
     size_t max_file_size;   /* bytes per persona file */

@@ -4,7 +4,7 @@
  * rapport lets students rehearse networking conversations with scripted
  * personas.  This file reads the global options, finds the subcommand in
  * the dispatch table and runs it; each subcommand lives in its own file
- * (chat.c, list.c, lint.c, record.c, score.c, test.c; pick.c when no
+ * (chat.c, graph.c, list.c, lint.c, record.c, score.c, test.c; pick.c when no
  * command is given).
  * The exit statuses are documented in the usage text below and in tools.h.
  */
@@ -24,6 +24,8 @@ static const char main_usage[] =
     "  chat [--seed N] [--trace] [--coach] [--json] PERSONA\n"
     "                                     talk to a persona; a report card\n"
     "                                     at the end\n"
+    "  graph [--format dot|mermaid] PERSONA\n"
+    "                                     print the persona's dialogue graph\n"
     "  list [--json]                      list the personas, easiest first\n"
     "  lint [-v] [FILE|DIR|ID...]         check persona files\n"
     "  score [--persona PERSONA] [--context TEXT] [--turn N]\n"
@@ -69,9 +71,9 @@ static const struct main_command {
     const char *name;
     int (*run)(int argc, char **argv);
 } main_commands[] = {
-    {"chat", cmd_chat}, {"help", main_help},    {"lint", cmd_lint},
-    {"list", cmd_list}, {"record", cmd_record}, {"score", cmd_score},
-    {"test", cmd_test}, {NULL, NULL},
+    {"chat", cmd_chat},   {"graph", cmd_graph}, {"help", main_help},
+    {"lint", cmd_lint},   {"list", cmd_list},   {"record", cmd_record},
+    {"score", cmd_score}, {"test", cmd_test},   {NULL, NULL},
 };
 
 static const struct main_command *main_find(const char *name)
@@ -145,10 +147,11 @@ int main(int argc, char **argv)
     } else if ((cmd = main_find(argv[optind])) != NULL) {
         status = cmd->run(argc - optind, argv + optind);
     } else {
-        return msg_usage(NULL,
-                         "unknown command '%s' (the commands are "
-                         "chat, list, lint, record, score, test and help)",
-                         argv[optind]);
+        return msg_usage(
+            NULL,
+            "unknown command '%s' (the commands are "
+            "chat, graph, list, lint, record, score, test and help)",
+            argv[optind]);
     }
 
     /* A full disk or a closed pipe must not pass for success. */

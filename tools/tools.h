@@ -48,6 +48,7 @@ enum {
 /* ------------------------------------------------------------------ */
 
 int cmd_chat(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_pick(int argc, char **argv);
