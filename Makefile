@@ -131,6 +131,7 @@ check-run: $(BIN) $(TEST_BIN)
 	@for p in personas/*.yaml; do ./$(BIN) graph "$$p" | dot -Tsvg >/dev/null \
 	  || { echo "graph: $$p does not render"; exit 1; }; done; \
 	echo "graph: every shipped persona renders with dot"
+	@sh tests/reload/run.sh ./$(BIN)
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)

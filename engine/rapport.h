@@ -270,9 +270,12 @@ void rp_session_restart(rp_session *s);
 
 /* Move the session onto another (for example re-loaded) persona,
  * keeping the turn count, the current stage, meters and variables that
- * exist in the new persona, reply cursors of rules with the same id.
- * Returns 0, or RP_ENOTFOUND when the current stage no longer exists (the
- * session then continues in the new persona's start stage). */
+ * exist in the new persona, reply cursors of rules with the same id, and
+ * the whole history (transcript and scores, for the report card).  The
+ * history's evidence points into the old persona, so the old persona must
+ * outlive the session too.  Returns 0, or RP_ENOTFOUND when the current
+ * stage no longer exists (the session then continues in the new persona's
+ * start stage). */
 int rp_session_rebind(rp_session *s, const rp_persona *p);
 
 /* Record a trace of each turn (rules considered, meter changes, intent

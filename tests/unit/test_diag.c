@@ -73,8 +73,9 @@ static void test_every_code_documented(void **state)
 static char *lint_codes(const char *yaml)
 {
     rp_diags *d = rp_diags_new();
+    rp_load_options opts = {NULL, getenv("RAPPORT_NOJIT") ? RP_LOAD_NOJIT : 0};
     rp_persona *p =
-        rp_persona_load_string("t.yaml", yaml, strlen(yaml), NULL, d);
+        rp_persona_load_string("t.yaml", yaml, strlen(yaml), &opts, d);
     if (!p) {
         for (size_t i = 0; i < rp_diags_count(d); i++)
             fprintf(stderr, "%s\n", rp_diags_get(d, i)->message);
