@@ -57,6 +57,7 @@ DEPS_BUILD := gcc make pkg-config libpcre2-dev libyaml-dev libreadline-dev \
               libsqlite3-dev libstemmer-dev
 DEPS_CHECK := $(DEPS_BUILD) libcmocka-dev valgrind clang-format python3
 DEPS_CHECK += graphviz
+DEPS_CHECK += python3-jsonschema python3-yaml
 
 .PHONY: all chat check check-run unit golden leakcheck format format-check \
         lint install uninstall clean deps-build deps-check
@@ -132,6 +133,10 @@ check-run: $(BIN) $(TEST_BIN)
 	  || { echo "graph: $$p does not render"; exit 1; }; done; \
 	echo "graph: every shipped persona renders with dot"
 	@sh tests/reload/run.sh ./$(BIN)
+	@/usr/bin/python3 tests/schema/check.py auto personas/persona.schema.json \
+	  personas/library.schema.json personas/*.yaml personas/common/*.yaml
+	@/usr/bin/python3 tests/schema/check.py bad personas/persona.schema.json \
+	  ./$(BIN) tests/schema/bad
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)
