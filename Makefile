@@ -137,6 +137,7 @@ check-run: $(BIN) $(TEST_BIN)
 	  personas/library.schema.json personas/*.yaml personas/common/*.yaml
 	@/usr/bin/python3 tests/schema/check.py bad personas/persona.schema.json \
 	  ./$(BIN) tests/schema/bad
+	@sh tests/new/run.sh ./$(BIN)
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)

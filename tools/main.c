@@ -4,8 +4,8 @@
  * rapport lets students rehearse networking conversations with scripted
  * personas.  This file reads the global options, finds the subcommand in
  * the dispatch table and runs it; each subcommand lives in its own file
- * (chat.c, graph.c, list.c, lint.c, record.c, score.c, test.c; pick.c when no
- * command is given).
+ * (chat.c, graph.c, list.c, lint.c, new.c, record.c, score.c, test.c;
+ * pick.c when no command is given).
  * The exit statuses are documented in the usage text below and in tools.h.
  */
 #include <errno.h>
@@ -27,6 +27,8 @@ static const char main_usage[] =
     "  graph [--format dot|mermaid] PERSONA\n"
     "                                     print the persona's dialogue graph\n"
     "  list [--json]                      list the personas, easiest first\n"
+    "  new PERSONA-ID                     write a starter persona and a\n"
+    "                                     script that tests it\n"
     "  lint [-v] [FILE|DIR|ID...]         check persona files\n"
     "  score [--persona PERSONA] [--context TEXT] [--turn N]\n"
     "        [--after-brush-off] [--json] REPLY|-\n"
@@ -71,9 +73,10 @@ static const struct main_command {
     const char *name;
     int (*run)(int argc, char **argv);
 } main_commands[] = {
-    {"chat", cmd_chat},   {"graph", cmd_graph}, {"help", main_help},
-    {"lint", cmd_lint},   {"list", cmd_list},   {"record", cmd_record},
-    {"score", cmd_score}, {"test", cmd_test},   {NULL, NULL},
+    {"chat", cmd_chat},     {"graph", cmd_graph}, {"help", main_help},
+    {"lint", cmd_lint},     {"list", cmd_list},   {"new", cmd_new},
+    {"record", cmd_record}, {"score", cmd_score}, {"test", cmd_test},
+    {NULL, NULL},
 };
 
 static const struct main_command *main_find(const char *name)
@@ -150,7 +153,7 @@ int main(int argc, char **argv)
         return msg_usage(
             NULL,
             "unknown command '%s' (the commands are "
-            "chat, graph, list, lint, record, score, test and help)",
+            "chat, graph, list, lint, new, record, score, test and help)",
             argv[optind]);
     }
 

@@ -51,6 +51,7 @@ int cmd_chat(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_new(int argc, char **argv);
 int cmd_pick(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_score(int argc, char **argv);
