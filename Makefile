@@ -138,6 +138,7 @@ check-run: $(BIN) $(TEST_BIN)
 	@/usr/bin/python3 tests/schema/check.py bad personas/persona.schema.json \
 	  ./$(BIN) tests/schema/bad
 	@sh tests/new/run.sh ./$(BIN)
+	@/usr/bin/python3 tests/schema/keys.py .
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)
