@@ -174,6 +174,7 @@ install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/personas/common
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/rapport
 	install -m 644 personas/*.yaml $(DESTDIR)$(DATADIR)/personas/
+	install -m 644 personas/*.schema.json $(DESTDIR)$(DATADIR)/personas/
 	install -m 644 personas/common/*.yaml \
 	  $(DESTDIR)$(DATADIR)/personas/common/
 
