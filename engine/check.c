@@ -91,10 +91,17 @@ static void check_stages(const rp_persona *p, rp_diags *d)
     /* A way out of stage s: a rule that may answer there and moves on
      * or ends, or a threshold that does (thresholds fire anywhere). */
     bool th_exit_any = false;
+    int th_goto[2] = {-1, -1}; /* two different threshold targets */
     for (size_t m = 0; m < p->nmeters; m++)
-        for (size_t k = 0; k < p->meters[m].nth; k++)
-            if (p->meters[m].th[k].act.end >= 0)
+        for (size_t k = 0; k < p->meters[m].nth; k++) {
+            const rp_action *a = &p->meters[m].th[k].act;
+            if (a->end >= 0)
                 th_exit_any = true;
+            if (a->goto_stage >= 0 && th_goto[0] < 0)
+                th_goto[0] = a->goto_stage;
+            else if (a->goto_stage >= 0 && a->goto_stage != th_goto[0])
+                th_goto[1] = a->goto_stage;
+        }
     for (size_t s = 0; s < p->nstages; s++) {
         const rp_stage *st = &p->stages[s];
         if (!reach[s]) {
@@ -104,12 +111,8 @@ static void check_stages(const rp_persona *p, rp_diags *d)
                     st->name);
             continue;
         }
-        bool out = th_exit_any;
-        for (size_t m = 0; m < p->nmeters && !out; m++)
-            for (size_t k = 0; k < p->meters[m].nth && !out; k++) {
-                int g = p->meters[m].th[k].act.goto_stage;
-                out = g >= 0 && g != (int)s;
-            }
+        bool out = th_exit_any || (th_goto[0] >= 0 && th_goto[0] != (int)s) ||
+                   (th_goto[1] >= 0 && th_goto[1] != (int)s);
         for (size_t c = 0; c < st->ncands && !out; c++) {
             const rp_rule *r = &p->rules[st->cands[c]];
             if (!rule_in_stage(r, (int)s))
@@ -137,13 +140,28 @@ static void check_stages(const rp_persona *p, rp_diags *d)
 /* Rules whose examples an earlier rule takes                          */
 /* ------------------------------------------------------------------ */
 
+/* Checking one example tries up to every rule, so a hostile persona
+ * (20,000 rules, each with examples) could cost billions of matches: the
+ * check stops after this many rule trials, with a note.  Real personas
+ * need a few tens of thousands. */
+#define CHECK_EXAMPLE_BUDGET 4000000u
+
 static void check_examples(const rp_persona *p, rp_diags *d)
 {
     rp_session *s = NULL;
+    size_t spent = 0;
     for (size_t i = 0; i < p->nrules; i++) {
         const rp_rule *r = &p->rules[i];
         if (!r->id || r->nexamples == 0)
             continue;
+        spent += r->nexamples * (p->nrules + 1);
+        if (spent > CHECK_EXAMPLE_BUDGET) {
+            note_at(d, &r->pos, RP_LEVEL_NOTE, "check-limit",
+                    "rule examples from here on were not checked for "
+                    "shadowing: the persona has too many rules and "
+                    "examples for lint's work limit");
+            break;
+        }
         if (!s) {
             s = rp_session_new(p, 0);
             if (!s)
@@ -221,6 +239,16 @@ static void check_no_captures(const rp_replies *rs, const char *what,
 
 static void check_captures(const rp_persona *p, rp_diags *d)
 {
+    /* Each intent's pattern with the fewest captures, found once, so
+     * that rules naming many intents with many patterns stay cheap. */
+    const rp_pat **fewest = xcalloc(p->nintents + 1, sizeof(*fewest));
+    for (size_t i = 0; i < p->nintents; i++)
+        for (size_t j = 0; j < p->intents[i].npatterns; j++) {
+            const rp_pat *x = &p->intents[i].patterns[j];
+            if (!fewest[i] || rp_pattern_ncaptures(x->pat) <
+                                  rp_pattern_ncaptures(fewest[i]->pat))
+                fewest[i] = x;
+        }
     for (size_t i = 0; i < p->nrules; i++) {
         const rp_rule *r = &p->rules[i];
         const rp_template *t = NULL;
@@ -239,10 +267,9 @@ static void check_captures(const rp_persona *p, rp_diags *d)
             if ((int)rp_pattern_ncaptures(r->patterns[k].pat) < cap)
                 bad = &r->patterns[k];
         for (size_t k = 0; k < r->nintents && !bad; k++) {
-            const rp_intent *in = &p->intents[r->intents[k]];
-            for (size_t j = 0; j < in->npatterns && !bad; j++)
-                if ((int)rp_pattern_ncaptures(in->patterns[j].pat) < cap)
-                    bad = &in->patterns[j];
+            const rp_pat *x = fewest[r->intents[k]];
+            if (x && (int)rp_pattern_ncaptures(x->pat) < cap)
+                bad = x;
         }
         if (bad)
             note_at(d, &t->pos, RP_LEVEL_WARNING, "missing-capture",
@@ -251,6 +278,7 @@ static void check_captures(const rp_persona *p, rp_diags *d)
                     cap, rp_pattern_source(bad->pat), bad->pos.file,
                     bad->pos.line, r->id, rp_pattern_ncaptures(bad->pat));
     }
+    free(fewest);
     check_no_captures(&p->opening, "the opening", d);
     check_no_captures(&p->fallback, "a fallback", d);
     for (size_t s = 0; s < p->nstages; s++) {
@@ -325,76 +353,101 @@ static void check_vars(const rp_persona *p, rp_diags *d)
 
 static void check_meters(const rp_persona *p, rp_diags *d)
 {
-    for (size_t m = 0; m < p->nmeters; m++) {
-        const rp_meter *mt = &p->meters[m];
-        bool read = false;
-        for (size_t i = 0; i < p->nrules && !read; i++)
-            for (size_t c = 0; c < p->rules[i].nconds && !read; c++)
-                read = p->rules[i].conds[c].kind == RP_COND_METER &&
-                       p->rules[i].conds[c].index == (int)m;
-        if (mt->nth == 0 && !read)
-            note_at(d, &mt->pos, RP_LEVEL_WARNING, "unused-meter",
+    if (p->nmeters == 0)
+        return;
+    bool *read = xcalloc(p->nmeters, sizeof(bool));
+    for (size_t i = 0; i < p->nrules; i++)
+        for (size_t c = 0; c < p->rules[i].nconds; c++)
+            if (p->rules[i].conds[c].kind == RP_COND_METER &&
+                p->rules[i].conds[c].index >= 0)
+                read[p->rules[i].conds[c].index] = true;
+    for (size_t m = 0; m < p->nmeters; m++)
+        if (p->meters[m].nth == 0 && !read[m])
+            note_at(d, &p->meters[m].pos, RP_LEVEL_WARNING, "unused-meter",
                     "meter '%s' has no thresholds and no condition reads "
                     "it: it changes nothing",
-                    mt->name);
-    }
+                    p->meters[m].name);
+    free(read);
 }
 
-static bool in_list(const int *v, size_t n, int x)
+static void mark_used(bool *used, const int *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return true;
-    return false;
+        if (v[i] >= 0)
+            used[v[i]] = true;
 }
 
 /* Intents written in the persona file itself (not the library) that no
  * rule or cue names. */
 static void check_intents(const rp_persona *p, rp_diags *d)
 {
+    if (p->nintents == 0)
+        return;
+    bool *used = xcalloc(p->nintents, sizeof(bool));
+    for (size_t r = 0; r < p->nrules; r++) {
+        const rp_rule *x = &p->rules[r];
+        mark_used(used, x->intents, x->nintents);
+        mark_used(used, x->all, x->nall);
+        mark_used(used, x->none, x->nnone);
+    }
+    for (size_t c = 0; c < p->rubric.ncues; c++) {
+        const rp_cue *x = &p->rubric.cues[c];
+        mark_used(used, x->intents, x->nintents);
+        mark_used(used, x->all, x->nall);
+        mark_used(used, x->none, x->nnone);
+    }
     for (size_t i = 0; i < p->nintents; i++) {
         const rp_intent *in = &p->intents[i];
-        if (!in->pos.file || strcmp(in->pos.file, p->path) != 0)
-            continue;
-        bool used = false;
-        for (size_t r = 0; r < p->nrules && !used; r++) {
-            const rp_rule *x = &p->rules[r];
-            used = in_list(x->intents, x->nintents, (int)i) ||
-                   in_list(x->all, x->nall, (int)i) ||
-                   in_list(x->none, x->nnone, (int)i);
-        }
-        for (size_t c = 0; c < p->rubric.ncues && !used; c++) {
-            const rp_cue *x = &p->rubric.cues[c];
-            used = in_list(x->intents, x->nintents, (int)i) ||
-                   in_list(x->all, x->nall, (int)i) ||
-                   in_list(x->none, x->nnone, (int)i);
-        }
-        if (!used)
+        if (!used[i] && in->pos.file && strcmp(in->pos.file, p->path) == 0)
             note_at(d, &in->pos, RP_LEVEL_WARNING, "unused-intent",
                     "intent '%s' is defined here but no rule or cue uses it",
                     in->id);
     }
+    free(used);
 }
 
 /* Threshold ids name thresholds in traces and coverage: two alike
  * (written, or generated as "patience<3") cannot be told apart. */
+typedef struct th_ref {
+    const rp_threshold *t;
+    size_t order; /* declaration order */
+} th_ref;
+
+static int th_cmp(const void *a, const void *b)
+{
+    const th_ref *x = a, *y = b;
+    int c = strcmp(x->t->id, y->t->id);
+    if (c)
+        return c;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
 static void check_threshold_ids(const rp_persona *p, rp_diags *d)
 {
+    size_t n = 0, k = 0;
     for (size_t m = 0; m < p->nmeters; m++)
-        for (size_t k = 0; k < p->meters[m].nth; k++) {
-            const rp_threshold *t = &p->meters[m].th[k];
-            const rp_threshold *prev = NULL;
-            for (size_t m2 = 0; m2 <= m && !prev; m2++)
-                for (size_t k2 = 0;
-                     k2 < p->meters[m2].nth && !(m2 == m && k2 >= k) && !prev;
-                     k2++)
-                    if (!strcmp(p->meters[m2].th[k2].id, t->id))
-                        prev = &p->meters[m2].th[k2];
-            if (prev)
-                note_at(d, &t->pos, RP_LEVEL_ERROR, "duplicate-id",
-                        "threshold id '%s' is already used at line %d", t->id,
-                        prev->pos.line);
+        n += p->meters[m].nth;
+    if (n < 2)
+        return;
+    /* Sorted by id, so thousands of thresholds cost n log n. */
+    th_ref *v = xcalloc(n, sizeof(*v));
+    for (size_t m = 0; m < p->nmeters; m++)
+        for (size_t j = 0; j < p->meters[m].nth; j++) {
+            v[k].t = &p->meters[m].th[j];
+            v[k].order = k;
+            k++;
         }
+    qsort(v, n, sizeof(*v), th_cmp);
+    for (size_t i = 1, first = 0; i < n; i++) {
+        if (strcmp(v[i].t->id, v[first].t->id) != 0) {
+            first = i;
+            continue;
+        }
+        note_at(d, &v[i].t->pos, RP_LEVEL_ERROR, "duplicate-id",
+                "threshold id '%s' is already used at line %d", v[i].t->id,
+                v[first].t->pos.line);
+    }
+    free(v);
 }
 
 int rp_persona_lint(const rp_persona *p, rp_diags *diags)

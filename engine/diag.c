@@ -109,6 +109,8 @@ static const rp_diag_code catalogue[] = {
      "a meter with no thresholds that no condition reads"},
     {"unused-intent", RP_LEVEL_WARNING,
      "an intent defined in the persona that no rule or cue uses"},
+    {"check-limit", RP_LEVEL_NOTE,
+     "a lint check stopped at its work limit on a very large persona"},
     {NULL, 0, NULL},
 };
 

@@ -17,10 +17,16 @@
 #include "persona.h"
 #include "util.h"
 
+/* Global rules count once per stage, so a hostile persona (thousands of
+ * stages, thousands of global rules) could ask for hundreds of millions
+ * of edges: the graph stops at this many and says it was cut. */
+#define GRAPH_MAX_EDGES 10000
+
 struct rp_graph {
     rp_edge *edges;
     size_t n, cap;
-    char **labels; /* owned strings, one per edge */
+    char **labels;  /* owned strings, one per edge */
+    bool truncated; /* more edges than GRAPH_MAX_EDGES */
 };
 
 /* Can rule r answer in stage s? (As check.c decides it.) */
@@ -124,6 +130,11 @@ static char *rule_label(const rp_persona *p, const rp_rule *r)
 static void add_edge(rp_graph *g, int from, int to, int ending, const char *via,
                      bool threshold, char *label)
 {
+    if (g->n >= GRAPH_MAX_EDGES) {
+        g->truncated = true;
+        free(label);
+        return;
+    }
     if (g->n == g->cap) {
         g->cap = g->cap ? g->cap * 2 : 32;
         g->edges = xrealloc(g->edges, g->cap * sizeof *g->edges);
@@ -145,9 +156,9 @@ rp_graph *rp_graph_new(const rp_persona *p)
         return NULL;
     rp_graph *g = xcalloc(1, sizeof *g);
     /* Rules, stage by stage, in the order each stage tries them. */
-    for (size_t s = 0; s < p->nstages; s++) {
+    for (size_t s = 0; s < p->nstages && !g->truncated; s++) {
         const rp_stage *st = &p->stages[s];
-        for (size_t c = 0; c < st->ncands; c++) {
+        for (size_t c = 0; c < st->ncands && !g->truncated; c++) {
             const rp_rule *r = &p->rules[st->cands[c]];
             if (!graph_rule_in_stage(r, (int)s))
                 continue;
@@ -185,6 +196,11 @@ void rp_graph_free(rp_graph *g)
     free(g->labels);
     free(g->edges);
     free(g);
+}
+
+bool rp_graph_truncated(const rp_graph *g)
+{
+    return g && g->truncated;
 }
 
 size_t rp_graph_edge_count(const rp_graph *g)

@@ -213,6 +213,10 @@ typedef struct rp_graph rp_graph;
 rp_graph *rp_graph_new(const rp_persona *p);
 void rp_graph_free(rp_graph *g);
 size_t rp_graph_edge_count(const rp_graph *g);
+/* True when the persona had more transitions than the graph keeps
+ * (10,000: a bound on the work a hostile persona can cause); the edges
+ * are then the first ones. */
+bool rp_graph_truncated(const rp_graph *g);
 /* The i-th edge (i < count); owned by g. */
 const rp_edge *rp_graph_edge(const rp_graph *g, size_t i);
 

@@ -237,6 +237,11 @@ int cmd_graph(int argc, char **argv)
     if (p == NULL)
         return STATUS_INPUT;
     g = rp_graph_new(p);
+    if (rp_graph_truncated(g))
+        msg_error("graph",
+                  "%s has more transitions than a graph shows; only the "
+                  "first %zu are drawn",
+                  rp_persona_id(p), rp_graph_edge_count(g));
     n = graph_merge(g, &edges);
     if (mermaid)
         graph_mermaid(&out, p, edges, n);

@@ -171,6 +171,29 @@ static void test_threshold_exit(void **state)
     assert_string_equal(lint_codes(yaml), "");
 }
 
+static void test_threshold_goto_only(void **state)
+{
+    (void)state;
+    /* A threshold going to b leaves a, but not b itself; and two
+     * thresholds on different meters may not share an id. */
+    const char *yaml = "id: s\n"
+                       "name: S\n"
+                       "start: a\n"
+                       "fallback: [\"?\"]\n"
+                       "meters:\n"
+                       "  clock:\n"
+                       "    drift: 1\n"
+                       "    thresholds:\n"
+                       "      - {id: late, above: 3, do: {goto: b}}\n"
+                       "  mood:\n"
+                       "    drift: 1\n"
+                       "    thresholds:\n"
+                       "      - {id: late, above: 5, do: {goto: b}}\n"
+                       "stages: {a: {}, b: {}}\n";
+    assert_string_equal(lint_codes(yaml),
+                        "dead-end-stage@14\nduplicate-id@13\n");
+}
+
 static void test_null(void **state)
 {
     (void)state;
@@ -184,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_clean_persona),
         cmocka_unit_test(test_stages),
         cmocka_unit_test(test_threshold_exit),
+        cmocka_unit_test(test_threshold_goto_only),
         cmocka_unit_test(test_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
