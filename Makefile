@@ -59,6 +59,10 @@ DEPS_CHECK := $(DEPS_BUILD) libcmocka-dev valgrind clang-format python3
 DEPS_CHECK += graphviz
 DEPS_CHECK += python3-jsonschema python3-yaml
 
+# Directories of broken personas that both the loader and the schema must
+# reject (tests/schema/check.py bad); add one line per directory.
+SCHEMA_BAD := tests/schema/bad
+
 .PHONY: all chat check check-run unit golden leakcheck format format-check \
         lint install uninstall clean deps-build deps-check
 
@@ -136,7 +140,7 @@ check-run: $(BIN) $(TEST_BIN)
 	@/usr/bin/python3 tests/schema/check.py auto personas/persona.schema.json \
 	  personas/library.schema.json personas/*.yaml personas/common/*.yaml
 	@/usr/bin/python3 tests/schema/check.py bad personas/persona.schema.json \
-	  ./$(BIN) tests/schema/bad
+	  ./$(BIN) $(SCHEMA_BAD)
 	@sh tests/new/run.sh ./$(BIN)
 	@/usr/bin/python3 tests/schema/keys.py .
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
