@@ -58,6 +58,79 @@ static bool rule_in_stage(const rp_rule *r, int s)
 /* Stages: reachable from the start, and with a way out                */
 /* ------------------------------------------------------------------ */
 
+/* Which stages can reach an ending (ends[s])?  A rule answering in s
+ * with do: end ends there; a goto is an edge; a threshold fires in any
+ * stage, so one that ends makes every stage able to, and one that goes
+ * to a stage that can end does too.  A backward search over the edges:
+ * linear in the stages' candidate lists.  The caller frees the result. */
+static bool *can_end(const rp_persona *p)
+{
+    size_t n = p->nstages, nedges = 0;
+    bool *ends = xcalloc(n, sizeof(bool));
+    bool th_end = false;
+    for (size_t m = 0; m < p->nmeters; m++)
+        for (size_t t = 0; t < p->meters[m].nth; t++)
+            th_end = th_end || p->meters[m].th[t].act.end >= 0;
+    if (th_end) {
+        for (size_t s = 0; s < n; s++)
+            ends[s] = true;
+        return ends;
+    }
+    for (size_t s = 0; s < n; s++)
+        nedges += p->stages[s].ncands;
+    /* Edges by target, counting-sorted: the sources of the edges into t
+     * are byt[rstart[t] .. rstart[t + 1]). */
+    size_t *rstart = xcalloc(n + 1, sizeof(size_t));
+    size_t *fill = xcalloc(n + 1, sizeof(size_t));
+    int *byt = xcalloc(nedges + 1, sizeof(int));
+    int *queue = xcalloc(n, sizeof(int));
+    size_t head = 0, tail = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t s = 0; s < n; s++)
+            for (size_t c = 0; c < p->stages[s].ncands; c++) {
+                const rp_rule *r = &p->rules[p->stages[s].cands[c]];
+                if (!rule_in_stage(r, (int)s))
+                    continue;
+                if (pass == 0 && r->act.end >= 0 && !ends[s]) {
+                    ends[s] = true;
+                    queue[tail++] = (int)s;
+                }
+                int g = r->act.end < 0 ? r->act.goto_stage : -1;
+                if (g < 0 || g == (int)s)
+                    continue;
+                if (pass == 0)
+                    rstart[g + 1]++;
+                else
+                    byt[rstart[g] + fill[g]++] = (int)s;
+            }
+        if (pass == 0)
+            for (size_t t = 0; t < n; t++)
+                rstart[t + 1] += rstart[t];
+    }
+    while (head < tail) {
+        int t = queue[head++];
+        for (size_t i = rstart[t]; i < rstart[t + 1]; i++)
+            if (!ends[byt[i]]) {
+                ends[byt[i]] = true;
+                queue[tail++] = byt[i];
+            }
+    }
+    /* A threshold that goes to a stage that can end, from anywhere. */
+    for (size_t m = 0; m < p->nmeters; m++)
+        for (size_t t = 0; t < p->meters[m].nth; t++) {
+            int g = p->meters[m].th[t].act.goto_stage;
+            if (g >= 0 && ends[g]) {
+                for (size_t s = 0; s < n; s++)
+                    ends[s] = true;
+            }
+        }
+    free(fill);
+    free(byt);
+    free(rstart);
+    free(queue);
+    return ends;
+}
+
 static void check_stages(const rp_persona *p, rp_diags *d)
 {
     if (p->start < 0 || p->nstages == 0)
@@ -88,20 +161,7 @@ static void check_stages(const rp_persona *p, rp_diags *d)
             }
         }
     }
-    /* A way out of stage s: a rule that may answer there and moves on
-     * or ends, or a threshold that does (thresholds fire anywhere). */
-    bool th_exit_any = false;
-    int th_goto[2] = {-1, -1}; /* two different threshold targets */
-    for (size_t m = 0; m < p->nmeters; m++)
-        for (size_t k = 0; k < p->meters[m].nth; k++) {
-            const rp_action *a = &p->meters[m].th[k].act;
-            if (a->end >= 0)
-                th_exit_any = true;
-            if (a->goto_stage >= 0 && th_goto[0] < 0)
-                th_goto[0] = a->goto_stage;
-            else if (a->goto_stage >= 0 && a->goto_stage != th_goto[0])
-                th_goto[1] = a->goto_stage;
-        }
+    bool *ends = p->nendings ? can_end(p) : NULL;
     for (size_t s = 0; s < p->nstages; s++) {
         const rp_stage *st = &p->stages[s];
         if (!reach[s]) {
@@ -111,19 +171,13 @@ static void check_stages(const rp_persona *p, rp_diags *d)
                     st->name);
             continue;
         }
-        bool out = th_exit_any || (th_goto[0] >= 0 && th_goto[0] != (int)s) ||
-                   (th_goto[1] >= 0 && th_goto[1] != (int)s);
-        for (size_t c = 0; c < st->ncands && !out; c++) {
-            const rp_rule *r = &p->rules[st->cands[c]];
-            if (!rule_in_stage(r, (int)s))
-                continue;
-            out = r->act.end >= 0 ||
-                  (r->act.goto_stage >= 0 && r->act.goto_stage != (int)s);
-        }
-        if (!out)
+        /* Without endings the learner ends every conversation, and a
+         * stage that keeps it is a final stage, not a dead end. */
+        if (ends && !ends[s])
             note_at(d, &st->pos, RP_LEVEL_WARNING, "dead-end-stage",
-                    "stage '%s' has no way out: no rule or threshold "
-                    "leaves it or ends the conversation",
+                    "stage '%s' can never end the conversation: no rule or "
+                    "threshold leads from it, directly or through other "
+                    "stages, to an ending",
                     st->name);
         if (st->fallback.n == 0 && p->fallback.n == 0)
             note_at(d, &st->pos, RP_LEVEL_WARNING, "no-fallback",
@@ -132,6 +186,7 @@ static void check_stages(const rp_persona *p, rp_diags *d)
                     "answer",
                     st->name);
     }
+    free(ends);
     free(reach);
     free(queue);
 }

@@ -89,8 +89,8 @@ static const rp_diag_code catalogue[] = {
     {"unreachable-stage", RP_LEVEL_WARNING,
      "a stage that is not the start and that no rule or threshold goes to"},
     {"dead-end-stage", RP_LEVEL_WARNING,
-     "a stage that no rule or threshold leaves, and where nothing ends the "
-     "conversation"},
+     "a stage from which no rule or threshold leads, directly or through "
+     "other stages, to one of the persona's endings"},
     {"no-fallback", RP_LEVEL_WARNING,
      "a stage with no fallback lines when the persona has none either"},
     {"shadowed-rule", RP_LEVEL_WARNING,

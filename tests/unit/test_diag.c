@@ -82,6 +82,7 @@ static char *lint_codes(const char *yaml)
         fail_msg("the test persona does not load");
     }
     assert_int_equal(rp_persona_lint(p, d), 0);
+    rp_diags_sort(d); /* by line, as lint prints them */
     static char out[4096];
     out[0] = '\0';
     for (size_t i = 0; i < rp_diags_count(d); i++) {
@@ -132,23 +133,72 @@ static void test_clean_persona(void **state)
 static void test_stages(void **state)
 {
     (void)state;
+    /* a can end and goes to b, which cannot end; c is unreachable. */
+    const char *yaml = "id: s\n"              /* 1 */
+                       "name: S\n"            /* 2 */
+                       "start: a\n"           /* 3 */
+                       "fallback: [\"?\"]\n"  /* 4 */
+                       "endings: {bye: {}}\n" /* 5 */
+                       "stages:\n"            /* 6 */
+                       "  a:\n"               /* 7 */
+                       "    rules:\n"         /* 8 */
+                       "      - id: go\n"     /* 9 */
+                       "        when: {pattern: go}\n"
+                       "        reply: Going.\n" /* 11 */
+                       "        do: {goto: b}\n" /* 12 */
+                       "      - id: leave\n"     /* 13 */
+                       "        when: {pattern: bye}\n"
+                       "        reply: Bye.\n"    /* 15 */
+                       "        do: {end: bye}\n" /* 16 */
+                       "  b: {}\n"                /* 17 */
+                       "  c: {}\n";               /* 18 */
+    assert_string_equal(lint_codes(yaml),
+                        "dead-end-stage@17\nunreachable-stage@18\n");
+}
+
+static void test_cycle_without_end(void **state)
+{
+    (void)state;
+    /* a and b lead to each other and never to the ending; c ends. */
     const char *yaml = "id: s\n"
                        "name: S\n"
                        "start: a\n"
+                       "fallback: [\"?\"]\n"
+                       "endings: {bye: {}}\n"
                        "stages:\n"
-                       "  a:\n"
-                       "    fallback: [\"?\"]\n"
+                       "  a:\n" /* 7 */
+                       "    rules: [{id: ab, reply: x, do: {goto: b}}]\n"
+                       "  b:\n" /* 9 */
                        "    rules:\n"
-                       "      - id: go\n"
-                       "        when: {pattern: go}\n"
-                       "        reply: Going.\n"
-                       "        do: {goto: b}\n"
-                       "  b:\n"
-                       "    fallback: [\"?\"]\n"
+                       "      - {id: ba, when: {pattern: x}, reply: x, do: "
+                       "{goto: a}}\n"
+                       "      - {id: bc, when: {pattern: y}, reply: x, do: "
+                       "{goto: c}}\n"
                        "  c:\n"
-                       "    fallback: [\"?\"]\n";
-    assert_string_equal(lint_codes(yaml),
-                        "dead-end-stage@12\nunreachable-stage@14\n");
+                       "    rules: [{id: end, reply: x, do: {end: bye}}]\n";
+    /* b reaches c, which ends, so both a and b can end after all. */
+    assert_string_equal(lint_codes(yaml), "catch-all@8\ncatch-all@14\n");
+    char *cut = strdup(yaml);
+    char *at = strstr(cut, "{goto: c}");
+    memcpy(at, "{goto: a}", 9);
+    /* Now nothing reaches c, and a and b only lead to each other. */
+    assert_string_equal(lint_codes(cut), "dead-end-stage@7\ncatch-all@8\n"
+                                         "dead-end-stage@9\n"
+                                         "unreachable-stage@13\n"
+                                         "catch-all@14\n");
+    free(cut);
+}
+
+static void test_no_endings(void **state)
+{
+    (void)state;
+    /* Without endings the learner ends the conversation: a stage that
+     * keeps it is final, not a dead end. */
+    const char *yaml = "id: s\n"
+                       "name: S\n"
+                       "start: a\n"
+                       "stages: {a: {fallback: [\"Go on.\"]}}\n";
+    assert_string_equal(lint_codes(yaml), "");
 }
 
 static void test_threshold_exit(void **state)
@@ -174,12 +224,14 @@ static void test_threshold_exit(void **state)
 static void test_threshold_goto_only(void **state)
 {
     (void)state;
-    /* A threshold going to b leaves a, but not b itself; and two
-     * thresholds on different meters may not share an id. */
+    /* Thresholds going to b make b reachable but do not let b end (only
+     * a's rule ends); two thresholds on different meters may not share an
+     * id. */
     const char *yaml = "id: s\n"
                        "name: S\n"
                        "start: a\n"
                        "fallback: [\"?\"]\n"
+                       "endings: {bye: {}}\n"
                        "meters:\n"
                        "  clock:\n"
                        "    drift: 1\n"
@@ -189,9 +241,12 @@ static void test_threshold_goto_only(void **state)
                        "    drift: 1\n"
                        "    thresholds:\n"
                        "      - {id: late, above: 5, do: {goto: b}}\n"
-                       "stages: {a: {}, b: {}}\n";
+                       "stages:\n"
+                       "  a: {rules: [{id: bye, when: {pattern: bye}, "
+                       "reply: Bye., do: {end: bye}}]}\n"
+                       "  b: {}\n";
     assert_string_equal(lint_codes(yaml),
-                        "dead-end-stage@14\nduplicate-id@13\n");
+                        "duplicate-id@14\ndead-end-stage@17\n");
 }
 
 static void test_null(void **state)
@@ -206,6 +261,8 @@ int main(void)
         cmocka_unit_test(test_every_code_documented),
         cmocka_unit_test(test_clean_persona),
         cmocka_unit_test(test_stages),
+        cmocka_unit_test(test_cycle_without_end),
+        cmocka_unit_test(test_no_endings),
         cmocka_unit_test(test_threshold_exit),
         cmocka_unit_test(test_threshold_goto_only),
         cmocka_unit_test(test_null),
