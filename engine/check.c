@@ -195,19 +195,100 @@ static void check_stages(const rp_persona *p, rp_diags *d)
 /* Rules whose examples an earlier rule takes                          */
 /* ------------------------------------------------------------------ */
 
+/* Does rule r always answer when it triggers?  (No condition, no 'all'
+ * or 'not' to step aside, no limit on how often.) */
+static bool unconditional(const rp_rule *r)
+{
+    return r->nconds == 0 && r->nall == 0 && r->nnone == 0 && r->max_fires == 0;
+}
+
+/* Rules an earlier rule always answers for, by their structure, with or
+ * without examples: rule B triggers only on intents, and each of them
+ * already triggers an unconditional rule tried before B (or a catch-all
+ * comes before it) in every stage where B may answer.  Sets shadowed[i]
+ * for the rules it reports, so the example check does not repeat them. */
+static void check_shadowed(const rp_persona *p, rp_diags *d, bool *shadowed)
+{
+    int *taken_by = xcalloc(p->nintents + 1, sizeof(int));
+    int *touched = xcalloc(p->nintents + 1, sizeof(int));
+    size_t *applies = xcalloc(p->nrules + 1, sizeof(size_t));
+    size_t *hidden = xcalloc(p->nrules + 1, sizeof(size_t));
+    int *thief = xcalloc(p->nrules + 1, sizeof(int));
+    for (size_t i = 0; i < p->nintents; i++)
+        taken_by[i] = -1;
+    for (size_t s = 0; s < p->nstages; s++) {
+        const rp_stage *st = &p->stages[s];
+        size_t ntouched = 0;
+        int all_by = -1; /* an unconditional catch-all tried so far */
+        for (size_t c = 0; c < st->ncands; c++) {
+            int bi = st->cands[c];
+            const rp_rule *b = &p->rules[bi];
+            if (!rule_in_stage(b, (int)s))
+                continue;
+            applies[bi]++;
+            int by = all_by;
+            if (by < 0 && b->npatterns == 0 && b->nintents > 0) {
+                by = taken_by[b->intents[0]];
+                for (size_t k = 1; k < b->nintents && by >= 0; k++)
+                    if (taken_by[b->intents[k]] < 0)
+                        by = -1;
+            }
+            if (by >= 0) {
+                if (hidden[bi]++ == 0)
+                    thief[bi] = by;
+                continue;
+            }
+            if (!unconditional(b))
+                continue;
+            if (b->nintents == 0 && b->npatterns == 0)
+                all_by = bi;
+            for (size_t k = 0; k < b->nintents; k++)
+                if (taken_by[b->intents[k]] < 0) {
+                    taken_by[b->intents[k]] = bi;
+                    touched[ntouched++] = b->intents[k];
+                }
+        }
+        for (size_t k = 0; k < ntouched; k++)
+            taken_by[touched[k]] = -1;
+    }
+    for (size_t i = 0; i < p->nrules; i++) {
+        const rp_rule *r = &p->rules[i];
+        if (!r->id || applies[i] == 0 || hidden[i] < applies[i])
+            continue;
+        const rp_rule *t = &p->rules[thief[i]];
+        shadowed[i] = true;
+        if (t->nintents == 0 && t->npatterns == 0)
+            note_at(d, &r->pos, RP_LEVEL_WARNING, "shadowed-rule",
+                    "rule '%s' never fires: rule '%s' (line %d) is tried "
+                    "first and answers every line",
+                    r->id, t->id, t->pos.line);
+        else
+            note_at(d, &r->pos, RP_LEVEL_WARNING, "shadowed-rule",
+                    "rule '%s' never fires: rule '%s' (line %d) is tried "
+                    "first and always answers for its intents",
+                    r->id, t->id, t->pos.line);
+    }
+    free(taken_by);
+    free(touched);
+    free(applies);
+    free(hidden);
+    free(thief);
+}
+
 /* Checking one example tries up to every rule, so a hostile persona
  * (20,000 rules, each with examples) could cost billions of matches: the
  * check stops after this many rule trials, with a note.  Real personas
  * need a few tens of thousands. */
 #define CHECK_EXAMPLE_BUDGET 4000000u
 
-static void check_examples(const rp_persona *p, rp_diags *d)
+static void check_examples(const rp_persona *p, rp_diags *d,
+                           const bool *shadowed)
 {
     rp_session *s = NULL;
     size_t spent = 0;
     for (size_t i = 0; i < p->nrules; i++) {
         const rp_rule *r = &p->rules[i];
-        if (!r->id || r->nexamples == 0)
+        if (!r->id || r->nexamples == 0 || shadowed[i])
             continue;
         spent += r->nexamples * (p->nrules + 1);
         if (spent > CHECK_EXAMPLE_BUDGET) {
@@ -510,7 +591,10 @@ int rp_persona_lint(const rp_persona *p, rp_diags *diags)
     if (!p || !diags)
         return RP_EINVAL;
     check_stages(p, diags);
-    check_examples(p, diags);
+    bool *shadowed = xcalloc(p->nrules + 1, sizeof(bool));
+    check_shadowed(p, diags, shadowed);
+    check_examples(p, diags, shadowed);
+    free(shadowed);
     check_captures(p, diags);
     check_vars(p, diags);
     check_meters(p, diags);

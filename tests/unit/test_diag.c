@@ -249,6 +249,35 @@ static void test_threshold_goto_only(void **state)
                         "duplicate-id@14\ndead-end-stage@17\n");
 }
 
+static void test_shadowed_structural(void **state)
+{
+    (void)state;
+    /* 'again' triggers only on 'hi', which 'hello' (tried first, no
+     * condition) always answers, in its only stage; its condition does
+     * not help.  'either' has 'bye' too, so it can fire; 'global' is
+     * shadowed in stage one but not in stage two, so it can fire too. */
+    const char *yaml = "id: s\n"                    /* 1 */
+                       "name: S\n"                  /* 2 */
+                       "start: one\n"               /* 3 */
+                       "fallback: [\"?\"]\n"        /* 4 */
+                       "intents:\n"                 /* 5 */
+                       "  hi: {patterns: [hi]}\n"   /* 6 */
+                       "  bye: {patterns: [bye]}\n" /* 7 */
+                       "rules:\n"                   /* 8 */
+                       "  - {id: global, when: {intents: [hi]}, reply: G}\n"
+                       "stages:\n"    /* 10 */
+                       "  one:\n"     /* 11 */
+                       "    rules:\n" /* 12 */
+                       "      - {id: hello, when: {intent: hi}, reply: H, "
+                       "do: {goto: two}}\n" /* 13 */
+                       "      - {id: again, when: {intent: hi}, reply: A, "
+                       "if: {turn: '> 1'}}\n" /* 14 */
+                       "      - {id: either, when: {intents: [hi, bye]}, "
+                       "reply: E}\n"  /* 15 */
+                       "  two: {}\n"; /* 16 */
+    assert_string_equal(lint_codes(yaml), "shadowed-rule@14\n");
+}
+
 static void test_null(void **state)
 {
     (void)state;
@@ -265,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_no_endings),
         cmocka_unit_test(test_threshold_exit),
         cmocka_unit_test(test_threshold_goto_only),
+        cmocka_unit_test(test_shadowed_structural),
         cmocka_unit_test(test_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
