@@ -137,8 +137,12 @@ check-run: $(BIN) $(TEST_BIN)
 	  || { echo "graph: $$p does not render"; exit 1; }; done; \
 	echo "graph: every shipped persona renders with dot"
 	@sh tests/reload/run.sh ./$(BIN)
+	@./$(BIN) lint tests/schema/good/everything.yaml >/dev/null; \
+	  [ $$? -le 1 ] || { echo "FAIL: tests/schema/good/everything.yaml" \
+	  "does not load"; exit 1; }
 	@/usr/bin/python3 tests/schema/check.py auto personas/persona.schema.json \
-	  personas/library.schema.json personas/*.yaml personas/common/*.yaml
+	  personas/library.schema.json personas/*.yaml personas/common/*.yaml \
+	  tests/schema/good/*.yaml tests/graph/*.yaml tests/lint/*.yaml
 	@/usr/bin/python3 tests/schema/check.py bad personas/persona.schema.json \
 	  ./$(BIN) $(SCHEMA_BAD)
 	@sh tests/new/run.sh ./$(BIN)

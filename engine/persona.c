@@ -1086,8 +1086,12 @@ static void parse_conds(loader *L, const ynode *n, bool cue, rp_cond **out,
         CHECK_KEYS(L, n, "a cue's if", cue_keys);
     else
         CHECK_KEYS(L, n, "if", keys);
-    size_t cap = 8 + count_pairs(ynode_get(n, "meters")) +
-                 count_pairs(ynode_get(n, "vars"));
+    /* One condition per key, plus one per entry of a mapping value
+     * (meters, vars), counted over every pair: a cue may use all nine of
+     * its keys, and a repeated key (reported above) is still walked. */
+    size_t cap = 1;
+    for (size_t i = 0; i + 1 < n->n; i += 2)
+        cap += 1 + count_pairs(n->items[i + 1]);
     rp_cond *conds = PARRAY(L->p, rp_cond, cap);
     size_t k = 0;
     rp_persona *p = L->p;

@@ -29,8 +29,14 @@ import jsonschema
 import yaml
 
 
-class StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys instead of keeping the last."""
+# libyaml's parser, as the rapport loader uses (PyYAML's pure-Python one
+# differs on corners such as "[Sorry?]"), where python3-yaml has it.
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StrictLoader(_BASE):
+    """A safe loader that refuses duplicate keys instead of keeping the
+    last."""
 
 
 def _mapping(loader, node, deep=False):
@@ -52,7 +58,7 @@ StrictLoader.add_constructor(
 # no, on and off into booleans, and `not: [yes, no]` names two intents.
 StrictLoader.yaml_implicit_resolvers = {
     k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    for k, v in _BASE.yaml_implicit_resolvers.items()}
 StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),

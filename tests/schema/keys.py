@@ -10,10 +10,13 @@ changes), and fails when
     broke, and with it this test),
   - a key is not mentioned in personas/README.md, as `key:` in an example
     or as `key` in the text,
-  - a key is not a property anywhere in personas/persona.schema.json.
+  - a key is not a property anywhere in personas/persona.schema.json,
+  - a key is not used in tests/schema/good/*.yaml, the files that must
+    both load and validate (so the schema accepts what the loader does).
 
   keys.py [SRCDIR]
 """
+import glob
 import json
 import re
 import sys
@@ -57,6 +60,8 @@ def main(argv):
     readme = open(srcdir + "/personas/README.md", encoding="utf-8").read()
     schema = json.load(open(srcdir + "/personas/persona.schema.json", encoding="utf-8"))
     props = schema_props(schema, set())
+    good = "".join(open(f, encoding="utf-8").read()
+                   for f in sorted(glob.glob(srcdir + "/tests/schema/good/*.yaml")))
     fails = 0
     found = tables(src)
     nkeys = 0
@@ -74,6 +79,10 @@ def main(argv):
                 print("FAIL keys: '%s' (in %s) is not documented in "
                       "personas/README.md" % (key, what))
                 fails += 1
+            if not re.search(r"(^|[\s{,])%s:" % re.escape(key), good, re.M):
+                print("FAIL keys: '%s' (in %s) is not used in "
+                      "tests/schema/good/*.yaml" % (key, what))
+                fails += 1
             if key not in props:
                 print("FAIL keys: '%s' (in %s) is not in "
                       "personas/persona.schema.json" % (key, what))
@@ -83,8 +92,8 @@ def main(argv):
         print("FAIL keys: read only %d key tables (%d keys) from "
               "engine/persona.c" % (len(found), nkeys))
         fails += 1
-    print("keys: %d key tables, %d keys; %d undocumented or missing from the "
-          "schema" % (len(found), nkeys, fails))
+    print("keys: %d key tables, %d keys; %d problems (undocumented, not in the "
+          "schema, or unused in tests/schema/good)" % (len(found), nkeys, fails))
     return 1 if fails else 0
 
 

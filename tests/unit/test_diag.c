@@ -68,6 +68,45 @@ static void test_every_code_documented(void **state)
     free(doc);
 }
 
+static void test_check_codes_in_catalogue(void **state)
+{
+    (void)state;
+    /* Every code engine/check.c emits is in the catalogue, at the level
+     * it is emitted with: scan for RP_LEVEL_X, "code". */
+    const char *src = getenv("RAPPORT_SRCDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/engine/check.c", src ? src : ".");
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    const rp_diag_code *cat = rp_diag_catalogue();
+    char line[1024];
+    size_t checked = 0;
+    static const char *const levels[] = {
+        "RP_LEVEL_NOTE, \"", "RP_LEVEL_WARNING, \"", "RP_LEVEL_ERROR, \""};
+    while (fgets(line, sizeof line, f))
+        for (int lv = 0; lv < 3; lv++) {
+            const char *at = strstr(line, levels[lv]);
+            if (!at)
+                continue;
+            at += strlen(levels[lv]);
+            size_t n = strcspn(at, "\"");
+            size_t i;
+            for (i = 0; cat[i].code; i++)
+                if (strlen(cat[i].code) == n && !strncmp(cat[i].code, at, n))
+                    break;
+            if (!cat[i].code)
+                fail_msg("check.c emits '%.*s', not in the catalogue", (int)n,
+                         at);
+            if ((int)cat[i].level != lv)
+                fail_msg("check.c emits '%s' at another level than the "
+                         "catalogue's",
+                         cat[i].code);
+            checked++;
+        }
+    fclose(f);
+    assert_true(checked >= 12);
+}
+
 /* Load yaml (which must load) and lint it; the codes found, one per
  * line, "code@line". */
 static char *lint_codes(const char *yaml)
@@ -288,6 +327,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_code_documented),
+        cmocka_unit_test(test_check_codes_in_catalogue),
         cmocka_unit_test(test_clean_persona),
         cmocka_unit_test(test_stages),
         cmocka_unit_test(test_cycle_without_end),
