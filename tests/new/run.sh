@@ -16,7 +16,8 @@ fail() { echo "FAIL new: $*"; exit 1; }
 "$bin" new demo >/dev/null || fail "rapport new demo"
 "$bin" lint personas/demo.yaml || fail "the starter persona is not lint-clean"
 "$bin" test scripts/demo >test.out || { cat test.out; fail "rapport test scripts/demo"; }
-"$bin" graph demo | dot -Tsvg >/dev/null || fail "the starter's graph"
+"$bin" graph demo >demo.dot && dot -Tsvg demo.dot >/dev/null ||
+    fail "the starter's graph"
 /usr/bin/python3 "$src/tests/schema/check.py" good \
     "$src/personas/persona.schema.json" personas/demo.yaml >/dev/null ||
     fail "the starter persona does not validate against the schema"
