@@ -3,10 +3,10 @@
  *
  * Loading (persona.c) checks that a persona file is well formed and that
  * every name it uses is defined.  A persona can pass that and still be
- * wrong as a conversation: a stage nothing leads to, a stage nothing
- * leaves, a rule an earlier rule always answers for, a reply that inserts
- * a capture its pattern does not have.  This module looks at the loaded
- * model (after every reference is resolved, so the checks are simple
+ * wrong as a conversation: a stage nothing leads to, a stage from which
+ * no ending can be reached, a rule an earlier rule always answers for, a
+ * reply that inserts a capture its pattern does not have.  This module looks at
+ * the loaded model (after every reference is resolved, so the checks are simple
  * walks) and adds one positioned diagnostic per finding to the same
  * rp_diags list the loader fills.  It runs only on personas that loaded;
  * `rapport lint` calls it after rp_persona_load.  Every code is in the
@@ -55,7 +55,7 @@ static bool rule_in_stage(const rp_rule *r, int s)
 }
 
 /* ------------------------------------------------------------------ */
-/* Stages: reachable from the start, and with a way out                */
+/* Stages: reachable from the start, and with a way to an ending       */
 /* ------------------------------------------------------------------ */
 
 /* Which stages can reach an ending (ends[s])?  A rule answering in s
@@ -192,7 +192,7 @@ static void check_stages(const rp_persona *p, rp_diags *d)
 }
 
 /* ------------------------------------------------------------------ */
-/* Rules whose examples an earlier rule takes                          */
+/* Rules an earlier rule always answers for                            */
 /* ------------------------------------------------------------------ */
 
 /* Does rule r always answer when it triggers?  (No condition, no 'all'

@@ -171,14 +171,16 @@ size_t rp_persona_rule_example_count(const rp_persona *p, size_t i);
 const char *rp_persona_rule_example(const rp_persona *p, size_t i, size_t j,
                                     int *line);
 /* The linter's checks beyond loading, on a persona that loaded: stages
- * nothing reaches or nothing leaves, rules an earlier rule always answers
- * for (judged by their examples), replies inserting captures their
- * patterns lack, variables read but never set, meters that change
- * nothing, stages without a fallback, duplicate threshold ids and unused
- * intents.  Adds one positioned diagnostic per finding to diags (codes
- * in the catalogue, documented in doc/diagnostics.md).  Runs the rule
- * examples through a scratch session, so it costs about one turn per
- * example.  Returns 0, or RP_EINVAL when p or diags is NULL. */
+ * nothing reaches or from which no ending can be reached, rules an
+ * earlier rule always answers for (by their intents, and by their
+ * examples), single shadowed or missing examples, replies inserting
+ * captures their patterns lack, variables read but never set, meters
+ * that change nothing, stages without a fallback, duplicate threshold ids
+ * and unused intents.  Adds one positioned diagnostic per finding to
+ * diags (codes in the catalogue, documented in doc/diagnostics.md).  Runs
+ * the rule examples through a scratch session, so it costs about one turn
+ * per example, within a work limit (a note says when it was reached).
+ * Returns 0, or RP_EINVAL when p or diags is NULL. */
 int rp_persona_lint(const rp_persona *p, rp_diags *diags);
 /* Upper-case output (the 1966 DOCTOR style), from the persona's settings. */
 bool rp_persona_upper_case(const rp_persona *p);
