@@ -63,10 +63,17 @@ DEPS_BUILD := gcc make pkg-config libpcre2-dev libyaml-dev libreadline-dev \
 # man-db and groff-base: `man --warnings` checks the man pages.
 DEPS_CHECK := $(DEPS_BUILD) libcmocka-dev valgrind clang-format python3 \
               man-db groff-base
+DEPS_CHECK += graphviz
+DEPS_CHECK += python3-jsonschema python3-yaml
+
+# Directories of broken personas that both the loader and the schema must
+# reject (tests/schema/check.py bad); add one line per directory.
+SCHEMA_BAD := tests/schema/bad
 
 .PHONY: all chat check check-run unit golden leakcheck format format-check \
         lint install uninstall clean deps-build deps-check regress natural \
         install-check FORCE
+.PHONY: authoring-check
 
 all: $(BIN)
 
@@ -144,6 +151,7 @@ check-run: $(BIN) $(TEST_BIN)
 	@$(MAKE) --no-print-directory unit golden regress
 	./$(BIN) test --coverage --fail-under 80 scripts/
 	@$(MAKE) --no-print-directory natural
+	@$(MAKE) --no-print-directory authoring-check
 	@sh tests/history/run.sh ./$(BIN)
 	@$(MAKE) --no-print-directory install-check
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
@@ -154,6 +162,31 @@ natural: $(BIN)
 	@set -e; for f in $(NATURAL); do \
 	  python3 tests/natural/measure.py ./$(BIN) $$(basename $$f .txt) $$f \
 	    --max 15; done
+
+# ----------------------------------------------------------- authoring
+# The authoring toolkit (lint, graph, /reload, schema, rapport new): the
+# shipped personas lint clean and render, the planted mistakes are all
+# reported, the schema agrees with the loader, and every loader key is
+# documented.
+authoring-check: $(BIN)
+	./$(BIN) lint
+	@sh tests/lint/run.sh ./$(BIN)
+	@for p in personas/*.yaml; do \
+	  ./$(BIN) graph "$$p" >$(BUILD)/graph.dot && \
+	  dot -Tsvg $(BUILD)/graph.dot >/dev/null \
+	  || { echo "graph: $$p does not render"; exit 1; }; done; \
+	echo "graph: every shipped persona renders with dot"
+	@sh tests/reload/run.sh ./$(BIN)
+	@./$(BIN) lint tests/schema/good/everything.yaml >/dev/null; \
+	  [ $$? -le 1 ] || { echo "FAIL: tests/schema/good/everything.yaml" \
+	  "does not load"; exit 1; }
+	@/usr/bin/python3 tests/schema/check.py auto personas/persona.schema.json \
+	  personas/library.schema.json personas/*.yaml personas/common/*.yaml \
+	  tests/schema/good/*.yaml tests/graph/*.yaml tests/lint/*.yaml
+	@/usr/bin/python3 tests/schema/check.py bad personas/persona.schema.json \
+	  ./$(BIN) $(SCHEMA_BAD)
+	@sh tests/new/run.sh ./$(BIN)
+	@/usr/bin/python3 tests/schema/keys.py .
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do \
@@ -196,6 +229,7 @@ install: $(BIN)
 	  $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/rapport
 	install -m 644 personas/*.yaml $(DESTDIR)$(DATADIR)/personas/
+	install -m 644 personas/*.schema.json $(DESTDIR)$(DATADIR)/personas/
 	install -m 644 personas/common/*.yaml \
 	  $(DESTDIR)$(DATADIR)/personas/common/
 	sed 's|/usr/local/share/rapport|$(DATADIR)|g' man/rapport.1 \

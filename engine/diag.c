@@ -24,8 +24,8 @@ struct rp_diags {
 };
 
 /* The catalogue: every code the engine or the tools emit, with its
- * default level.  Kept in step with the codes used in the sources by a
- * unit test (tests/unit/test_diag.c greps the sources). */
+ * default level.  Each code is documented in doc/diagnostics.md, and
+ * tests/unit/test_diag.c fails when the two differ. */
 static const rp_diag_code catalogue[] = {
     /* Reading files */
     {"io-error", RP_LEVEL_ERROR, "a file could not be opened or read"},
@@ -94,6 +94,32 @@ static const rp_diag_code catalogue[] = {
     {"catch-all", RP_LEVEL_WARNING,
      "a rule with no trigger and no condition answers every line, so the "
      "rules after it never fire"},
+    /* Lint: checks beyond loading (check.c) */
+    {"unreachable-stage", RP_LEVEL_WARNING,
+     "a stage that is not the start and that no rule or threshold goes to"},
+    {"dead-end-stage", RP_LEVEL_WARNING,
+     "a stage from which no rule or threshold leads, directly or through "
+     "other stages, to one of the persona's endings"},
+    {"no-fallback", RP_LEVEL_WARNING,
+     "a stage with no fallback lines when the persona has none either"},
+    {"shadowed-rule", RP_LEVEL_WARNING,
+     "a rule that never fires: a rule tried before it takes every one of "
+     "its examples"},
+    {"shadowed-example", RP_LEVEL_WARNING,
+     "a rule example that a rule tried earlier answers instead"},
+    {"example-miss", RP_LEVEL_WARNING,
+     "a rule example that does not trigger its rule"},
+    {"missing-capture", RP_LEVEL_WARNING,
+     "a reply inserts {N}, but a pattern that triggers it has fewer "
+     "captures (or none matched)"},
+    {"unset-var", RP_LEVEL_WARNING,
+     "a variable that is read but that nothing sets"},
+    {"unused-meter", RP_LEVEL_WARNING,
+     "a meter with no thresholds that no condition reads"},
+    {"unused-intent", RP_LEVEL_WARNING,
+     "an intent defined in the persona that no rule or cue uses"},
+    {"check-limit", RP_LEVEL_NOTE,
+     "a lint check stopped at its work limit on a very large persona"},
     {NULL, 0, NULL},
 };
 

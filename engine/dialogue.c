@@ -1157,6 +1157,24 @@ int rp_session_rebind(rp_session *s, const rp_persona *np)
     rp_buf_clear(&n->opening);
     rp_buf_put(&n->opening, s->opening.ptr ? s->opening.ptr : "",
                s->opening.len);
+    /* The history (transcript, scores, the persona's lines for
+     * follow-ups) carries over whole, so the report card still covers
+     * every turn.  Its evidence quotes the old persona's rubric, which is
+     * why the old persona must outlive the session. */
+    clear_history(n);
+    free(n->hist);
+    free(n->pstems);
+    n->hist = s->hist;
+    n->nhist = s->nhist;
+    n->caphist = s->caphist;
+    n->pstems = s->pstems;
+    n->npstems = s->npstems;
+    n->cappstems = s->cappstems;
+    n->plast_words = s->plast_words;
+    s->hist = NULL;
+    s->nhist = s->caphist = 0;
+    s->pstems = NULL;
+    s->npstems = s->cappstems = 0;
     /* Swap the contents: the caller's handle stays valid. */
     rp_session tmp = *s;
     *s = *n;

@@ -210,6 +210,36 @@ static bool want(loader *L, const ynode *n, ynode_type t, const char *what)
     return false;
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+    const ynode *x = *(const ynode *const *)a, *y = *(const ynode *const *)b;
+    int c = strcmp(x->str, y->str);
+    if (c == 0)
+        c = x->line != y->line ? (x->line < y->line ? -1 : 1)
+                               : (x->col < y->col ? -1 : x->col > y->col);
+    return c;
+}
+
+/* Report keys written twice in a mapping whose keys are names (intents,
+ * stages, meters, ...): YAML forbids it, and without this the later
+ * definition would silently win or merge.  Sorts a copy of the keys, so
+ * a mapping of n names costs n log n, not n^2. */
+static void check_unique(loader *L, const ynode *map, const char *what)
+{
+    size_t n = 0;
+    const ynode **keys = xmalloc((map->n / 2 + 1) * sizeof *keys);
+    for (size_t i = 0; i + 1 < map->n; i += 2)
+        if (map->items[i]->type == YNODE_SCALAR)
+            keys[n++] = map->items[i];
+    qsort(keys, n, sizeof *keys, key_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(keys[i]->str, keys[i - 1]->str) == 0)
+            ERR(L, keys[i], "duplicate-key",
+                "'%s' appears twice in %s (first at line %d)", keys[i]->str,
+                what, keys[i - 1]->line);
+    free(keys);
+}
+
 /* Check that map has only allowed keys (and no key twice). */
 static void check_keys(loader *L, const ynode *map, const char *what,
                        const char *const *allowed, size_t nallowed)
@@ -1088,8 +1118,12 @@ static void parse_conds(loader *L, const ynode *n, bool cue, rp_cond **out,
         CHECK_KEYS(L, n, "a cue's if", cue_keys);
     else
         CHECK_KEYS(L, n, "if", keys);
-    size_t cap = 8 + count_pairs(ynode_get(n, "meters")) +
-                 count_pairs(ynode_get(n, "vars"));
+    /* One condition per key, plus one per entry of a mapping value
+     * (meters, vars), counted over every pair: a cue may use all nine of
+     * its keys, and a repeated key (reported above) is still walked. */
+    size_t cap = 1;
+    for (size_t i = 0; i + 1 < n->n; i += 2)
+        cap += 1 + count_pairs(n->items[i + 1]);
     rp_cond *conds = PARRAY(L->p, rp_cond, cap);
     size_t k = 0;
     rp_persona *p = L->p;
@@ -1268,6 +1302,7 @@ static void parse_sets(loader *L, const ynode *n)
     rp_persona *p = L->p;
     if (!want(L, n, YNODE_MAP, "sets"))
         return;
+    check_unique(L, n, "sets");
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         const ynode *k = n->items[i];
         if (!check_id(L, k, "a set name"))
@@ -1304,6 +1339,7 @@ static void parse_reflections(loader *L, const ynode *n)
     rp_persona *p = L->p;
     if (!want(L, n, YNODE_MAP, "reflections"))
         return;
+    check_unique(L, n, "reflections");
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         const ynode *k = n->items[i], *v = n->items[i + 1];
         if (!want(L, k, YNODE_SCALAR, "a reflection") ||
@@ -1356,6 +1392,7 @@ static void parse_vars(loader *L, const ynode *n)
     rp_persona *p = L->p;
     if (!want(L, n, YNODE_MAP, "vars"))
         return;
+    check_unique(L, n, "vars");
     p->vars = PARRAY(p, rp_var, n->n / 2 + 1);
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         const ynode *k = n->items[i], *v = n->items[i + 1];
@@ -1385,6 +1422,7 @@ static void parse_meters(loader *L, const ynode *n)
     rp_persona *p = L->p;
     if (!want(L, n, YNODE_MAP, "meters"))
         return;
+    check_unique(L, n, "meters");
     p->meters = PARRAY(p, rp_meter, n->n / 2 + 1);
     /* Declare all names first so thresholds may name any meter. */
     for (size_t i = 0; i + 1 < n->n; i += 2) {
@@ -1477,6 +1515,7 @@ static void parse_endings(loader *L, const ynode *n)
     rp_persona *p = L->p;
     if (!want(L, n, YNODE_MAP, "endings"))
         return;
+    check_unique(L, n, "endings");
     p->endings = PARRAY(p, rp_ending, n->n / 2 + 1);
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         const ynode *k = n->items[i], *v = n->items[i + 1];
@@ -1521,6 +1560,7 @@ static void declare_intents(loader *L, const ynode *n)
     rp_persona *p = L->p;
     if (!want(L, n, YNODE_MAP, "intents"))
         return;
+    check_unique(L, n, "intents");
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         const ynode *k = n->items[i], *v = n->items[i + 1];
         if (!check_id(L, k, "an intent id"))
@@ -1878,6 +1918,7 @@ static void parse_rubric_dims(loader *L, const ynode *n)
     rp_rubric *rb = &L->p->rubric;
     if (!want(L, n, YNODE_MAP, "dimensions"))
         return;
+    check_unique(L, n, "dimensions");
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         int d = dim_of(L, n->items[i]);
         const ynode *v = n->items[i + 1];
@@ -1955,6 +1996,7 @@ static void parse_rubric_cues(loader *L, const ynode *n)
     rp_rubric *rb = &p->rubric;
     if (!want(L, n, YNODE_MAP, "cues"))
         return;
+    check_unique(L, n, "cues");
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         const ynode *k = n->items[i], *v = n->items[i + 1];
         if (!check_id(L, k, "a cue id") || !want(L, v, YNODE_MAP, "a cue"))
@@ -2490,8 +2532,10 @@ static void build_persona(loader *L, const ynode *root)
     const ynode *stages = ynode_get(root, "stages");
     if (!stages)
         ERR(L, root, "missing-key", "a persona needs 'stages'");
-    else if (want(L, stages, YNODE_MAP, "stages"))
+    else if (want(L, stages, YNODE_MAP, "stages")) {
+        check_unique(L, stages, "stages");
         declare_stages(L, stages);
+    }
     if ((x = ynode_get(root, "meters")))
         parse_meters(L, x);
     p->intents = PARRAY(p, rp_intent, count_in_files(L, "intents") + 1);

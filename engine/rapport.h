@@ -191,8 +191,55 @@ size_t rp_persona_ending_count(const rp_persona *p);
 const char *rp_persona_ending_id(const rp_persona *p, size_t i);
 const char *rp_persona_ending_file(const rp_persona *p, size_t i);
 int rp_persona_ending_line(const rp_persona *p, size_t i);
+/* The linter's checks beyond loading, on a persona that loaded: stages
+ * nothing reaches or from which no ending can be reached, rules an
+ * earlier rule always answers for (by their intents, and by their
+ * examples), single shadowed or missing examples, replies inserting
+ * captures their patterns lack, variables read but never set, meters
+ * that change nothing, stages without a fallback, duplicate threshold ids
+ * and unused intents.  Adds one positioned diagnostic per finding to
+ * diags (codes in the catalogue, documented in doc/diagnostics.md).  Runs
+ * the rule examples through a scratch session, so it costs about one turn
+ * per example, within a work limit (a note says when it was reached).
+ * Returns 0, or RP_EINVAL when p or diags is NULL. */
+int rp_persona_lint(const rp_persona *p, rp_diags *diags);
 /* Upper-case output (the 1966 DOCTOR style), from the persona's settings. */
 bool rp_persona_upper_case(const rp_persona *p);
+
+/* The start stage's name (NULL when unresolved), whether stage i is a
+ * closing stage, and an ending's outcome ("rewarding", "neutral",
+ * "cut-short") by index (i < rp_persona_ending_count, declared above). */
+const char *rp_persona_start(const rp_persona *p);
+bool rp_persona_stage_closing(const rp_persona *p, size_t i);
+const char *rp_persona_ending_outcome(const rp_persona *p, size_t i);
+
+/* The dialogue graph (`rapport graph`): every transition of a persona.
+ * A rule that moves on from a stage (do: goto to another stage) or ends
+ * the conversation is an edge from each stage where it may answer; a
+ * threshold that does is an edge from any stage (from == -1).  Edges
+ * come in the order stages try their rules, then thresholds. */
+typedef struct rp_edge {
+    int from;         /* stage index, or -1: any stage (a threshold) */
+    int to;           /* stage index, or -1 when the edge ends */
+    int ending;       /* ending index when it ends, else -1 */
+    const char *via;  /* the rule's or threshold's id */
+    const char *when; /* what fires it: "asks_x | \"pattern\"; if m > 3" */
+    bool threshold;   /* a threshold rather than a rule */
+} rp_edge;
+
+typedef struct rp_graph rp_graph;
+
+/* Build the graph of p (which must outlive it); free with rp_graph_free.
+ * NULL when p is NULL. */
+rp_graph *rp_graph_new(const rp_persona *p);
+void rp_graph_free(rp_graph *g);
+size_t rp_graph_edge_count(const rp_graph *g);
+/* True when the persona had more transitions than the graph keeps
+ * (10,000: a bound on the work a hostile persona can cause); the edges
+ * are then the first ones. */
+bool rp_graph_truncated(const rp_graph *g);
+/* The i-th edge (i < count); owned by g. */
+const rp_edge *rp_graph_edge(const rp_graph *g, size_t i);
 
 /* Documented limits (issue: reliability).  See personas/README.md. */
 typedef struct rp_limits {
@@ -248,9 +295,12 @@ void rp_session_restart(rp_session *s);
 
 /* Move the session onto another (for example re-loaded) persona,
  * keeping the turn count, the current stage, meters and variables that
- * exist in the new persona, reply cursors of rules with the same id.
- * Returns 0, or RP_ENOTFOUND when the current stage no longer exists (the
- * session then continues in the new persona's start stage). */
+ * exist in the new persona, reply cursors of rules with the same id, and
+ * the whole history (transcript and scores, for the report card).  The
+ * history's evidence points into the old persona, so the old persona must
+ * outlive the session too.  Returns 0, or RP_ENOTFOUND when the current
+ * stage no longer exists (the session then continues in the new persona's
+ * start stage). */
 int rp_session_rebind(rp_session *s, const rp_persona *p);
 
 /* Record a trace of each turn (rules considered, meter changes, intent

@@ -98,6 +98,7 @@ static const char chat_usage[] =
     "  /score      show the report card so far\n"
     "  /hint       suggest what to say next\n"
     "  /restart    start the conversation again\n"
+    "  /reload     re-read the persona file and carry on (for authors)\n"
     "  /help       list these commands\n"
     "  /quit       leave (so does Ctrl-D, and Ctrl-C twice)\n"
     "\n"
@@ -116,6 +117,9 @@ static const char chat_usage[] =
 /* One conversation. */
 struct chat {
     const rp_persona *persona;
+    rp_persona **reloaded; /* every persona /reload loaded: the session's
+                              history quotes them, so they live as long */
+    size_t nreloaded;
     rp_session *session;
     const rp_turn *last;  /* the last turn, for /why; owned by session */
     char *stage_before;   /* the stage the last turn started in */
@@ -149,6 +153,7 @@ static enum chat_next chat_cmd_brief(struct chat *c);
 static enum chat_next chat_cmd_help(struct chat *c);
 static enum chat_next chat_cmd_hint(struct chat *c);
 static enum chat_next chat_cmd_quit(struct chat *c);
+static enum chat_next chat_cmd_reload(struct chat *c);
 static enum chat_next chat_cmd_restart(struct chat *c);
 static enum chat_next chat_cmd_score(struct chat *c);
 static enum chat_next chat_cmd_why(struct chat *c);
@@ -160,6 +165,8 @@ static const struct chat_command chat_commands[] = {
     {"/hint", chat_cmd_hint, "suggest what to say next"},
     {"/quit", chat_cmd_quit,
      "leave the conversation (so do Ctrl-D and Ctrl-C twice)"},
+    {"/reload", chat_cmd_reload,
+     "re-read the persona file from disk and carry on"},
     {"/restart", chat_cmd_restart, "start the conversation again"},
     {"/score", chat_cmd_score, "show the report card so far"},
     {"/why", chat_cmd_why, "explain the persona's last reply"},
@@ -472,6 +479,63 @@ static enum chat_next chat_cmd_restart(struct chat *c)
     if (c->tty)
         chat_emit_str(c, "\n");
     chat_opening(c);
+    return CHAT_CONTINUE;
+}
+
+/* Re-read the persona file (an author editing it while talking) and
+ * move the conversation onto the new version with rp_session_rebind:
+ * stage, turn count, meters, variables and reply cursors carry over
+ * where they still exist, and the transcript and scores whole.  A file that no
+ * longer loads changes nothing: its diagnostics are shown and the conversation
+ * goes on as it was. */
+static enum chat_next chat_cmd_reload(struct chat *c)
+{
+    const char *path = rp_persona_path(c->persona);
+    rp_load_options opts = {0};
+    rp_diags *diags = rp_diags_new();
+    FILE *where = c->out != NULL ? c->out : stderr;
+    rp_persona *np;
+    char *stage;
+    int rc;
+
+    opts.flags = personas_load_flags();
+    np = rp_persona_load(path, &opts, diags);
+    rp_diags_sort(diags);
+    fflush(where);
+    diag_print(where, diags);
+    if (np == NULL) {
+        chat_note(c,
+                  "[reload failed: %zu error%s in %s; the conversation "
+                  "goes on with the persona as it was]",
+                  rp_diags_count_level(diags, RP_LEVEL_ERROR),
+                  rp_diags_count_level(diags, RP_LEVEL_ERROR) == 1 ? "" : "s",
+                  path);
+        rp_diags_free(diags);
+        return CHAT_CONTINUE;
+    }
+    rp_diags_free(diags);
+    stage = mem_strdup(OR_EMPTY(rp_session_stage(c->session)));
+    rc = rp_session_rebind(c->session, np);
+    /* The turn /why would explain is gone with the old session state; the
+     * old persona stays alive, since the history's evidence quotes it. */
+    c->last = NULL;
+    c->persona = np;
+    c->reloaded =
+        mem_realloc(c->reloaded, (c->nreloaded + 1) * sizeof *c->reloaded);
+    c->reloaded[c->nreloaded++] = np;
+    if (rc == RP_ENOTFOUND)
+        chat_note(c,
+                  "[reloaded %s; stage '%s' is gone, so the conversation "
+                  "goes on in stage '%s' at turn %d]",
+                  path, stage, OR_EMPTY(rp_session_stage(c->session)),
+                  rp_session_turn_count(c->session));
+    else
+        chat_note(c,
+                  "[reloaded %s; the conversation goes on in stage '%s' at "
+                  "turn %d]",
+                  path, OR_EMPTY(rp_session_stage(c->session)),
+                  rp_session_turn_count(c->session));
+    free(stage);
     return CHAT_CONTINUE;
 }
 
@@ -1045,6 +1109,9 @@ int chat_run(const rp_persona *p, const struct chat_options *opts)
     /* Ended by a signal: the shell's convention, 128 + its number. */
     if (status == STATUS_OK && chat_stop != 0)
         status = 128 + chat_stop;
+    while (c.nreloaded > 0)
+        rp_persona_free(c.reloaded[--c.nreloaded]);
+    free(c.reloaded);
     return status;
 }
 

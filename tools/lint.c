@@ -2,7 +2,9 @@
  * lint.c - `rapport lint`: check persona files and report every problem.
  *
  * Each persona is loaded with a diagnostics list; the engine reports
- * every problem it finds (it never stops at the first), and they are
+ * every problem it finds (it never stops at the first), then a persona
+ * that loaded gets the engine's deeper checks (rp_persona_lint: unreachable
+ * stages, shadowed rules, ...; see doc/diagnostics.md), and they are
  * printed sorted by file, line and column, each with its source line and
  * a caret, on stdout.  A summary goes to stderr.  As with mandoc, the
  * exit status is the worst level seen: 2 for errors (including a file
@@ -24,7 +26,11 @@ static const char lint_usage[] =
     "  file:line:col: level: message [code]\n"
     "followed by the source line and a caret.  With no arguments, check\n"
     "every persona on the search path; a directory stands for the *.yaml\n"
-    "files directly in it.  Problems go to stdout, a summary to stderr.\n"
+    "files directly in it.  Besides what loading checks, a persona that\n"
+    "loads is checked for unreachable and dead-end stages, rules that can\n"
+    "never fire, missing captures, unused meters and intents, and more;\n"
+    "doc/diagnostics.md explains every code.  Problems go to stdout, a\n"
+    "summary to stderr.\n"
     "\n"
     "Options:\n"
     "  -v, --verbose  also name the clean files, and sum up when all is well\n"
@@ -61,7 +67,12 @@ static void lint_file(struct lint_totals *tot, const char *path,
                   path);
         errors = 1;
     }
+    if (p != NULL)
+        rp_persona_lint(p, diags); /* the checks beyond loading */
     rp_persona_free(p);
+    errors = rp_diags_count_level(diags, RP_LEVEL_ERROR) > errors
+                 ? rp_diags_count_level(diags, RP_LEVEL_ERROR)
+                 : errors;
     rp_diags_sort(diags);
     diag_print(stdout, diags);
 

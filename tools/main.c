@@ -4,8 +4,8 @@
  * rapport lets students rehearse networking conversations with scripted
  * personas.  This file reads the global options, finds the subcommand in
  * the dispatch table and runs it; each subcommand lives in its own file
- * (chat.c, list.c, lint.c, record.c, score.c, test.c, history.c,
- * report.c, progress.c; pick.c when no command is given).
+ * (chat.c, graph.c, list.c, lint.c, new.c, record.c, score.c, test.c,
+ * history.c, report.c, progress.c; pick.c when no command is given).
  * The exit statuses are documented in the usage text below and in tools.h.
  */
 #include <errno.h>
@@ -25,7 +25,11 @@ static const char main_usage[] =
     "  chat [--seed N] [--trace] [--coach] [--json] [--transcript FILE]\n"
     "       [--no-checkin] PERSONA     talk to a persona; a report card\n"
     "                                     at the end\n"
+    "  graph [--format dot|mermaid] PERSONA\n"
+    "                                     print the persona's dialogue graph\n"
     "  list [--json]                      list the personas, easiest first\n"
+    "  new PERSONA-ID                     write a starter persona and a\n"
+    "                                     script that tests it\n"
     "  lint [-v] [FILE|DIR|ID...]         check persona files\n"
     "  score [--persona PERSONA] [--context TEXT] [--turn N]\n"
     "        [--after-brush-off] [--json] REPLY|-\n"
@@ -85,10 +89,13 @@ static const struct main_command {
     const char *name;
     int (*run)(int argc, char **argv);
 } main_commands[] = {
-    {"chat", cmd_chat},     {"help", main_help},    {"history", cmd_history},
-    {"lint", cmd_lint},     {"list", cmd_list},     {"progress", cmd_progress},
-    {"record", cmd_record}, {"report", cmd_report}, {"score", cmd_score},
-    {"test", cmd_test},     {NULL, NULL},
+    {"chat", cmd_chat},     {"graph", cmd_graph},
+    {"help", main_help},    {"history", cmd_history},
+    {"lint", cmd_lint},     {"list", cmd_list},
+    {"new", cmd_new},       {"progress", cmd_progress},
+    {"record", cmd_record}, {"report", cmd_report},
+    {"score", cmd_score},   {"test", cmd_test},
+    {NULL, NULL},
 };
 
 static const struct main_command *main_find(const char *name)
@@ -172,8 +179,8 @@ int main(int argc, char **argv)
     } else {
         return msg_usage(NULL,
                          "unknown command '%s' (the commands are "
-                         "chat, list, lint, record, score, test, history, "
-                         "report, progress and help)",
+                         "chat, graph, list, lint, new, record, score, test, "
+                         "history, report, progress and help)",
                          argv[optind]);
     }
 

@@ -354,10 +354,16 @@ static void test_rebind(void **state)
     double v;
     assert_true(rp_session_meter(s, "patience", &v));
     assert_true(v == 4.5);
-    rp_persona_free(p); /* the session no longer needs it */
     assert_string_equal(rp_turn_reply(say(s, "bye")), "Cya. See you.");
+    /* The history carried over: the report card covers all three turns,
+     * and its evidence may quote the old persona, which lives on. */
+    char *json = rp_session_json(s);
+    assert_non_null(strstr(json, "\"turn\":1,\"user\":\"hi\""));
+    assert_non_null(strstr(json, "\"turn\":3,\"user\":\"bye\""));
+    free(json);
     rp_session_free(s);
     rp_persona_free(q);
+    rp_persona_free(p);
     free(yaml);
 }
 

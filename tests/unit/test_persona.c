@@ -511,6 +511,43 @@ static void test_catalogue_is_complete(void **state)
     assert_true(checked > 20);
 }
 
+static void test_if_many_keys(void **state)
+{
+    (void)state;
+    /* A cue's 'if' may use all nine of its keys, and a rule's 'if' may
+     * repeat a key (an error) any number of times: the loader once sized
+     * its conditions for eight and wrote past them (found by ASan on
+     * tests/schema/good/everything.yaml). */
+    rp_diags *d;
+    char *yaml = patch("fallback: [What?]\n",
+                       "fallback: [What?]\n"
+                       "rubric:\n"
+                       "  cues:\n"
+                       "    all-nine:\n"
+                       "      dimension: curiosity\n"
+                       "      score: 1\n"
+                       "      when: {intents: [greeting]}\n"
+                       "      if: {turn: 1, words: 1, question: true,\n"
+                       "           question_words: 1, rapport: true,\n"
+                       "           brush_off: true, closing: true,\n"
+                       "           rhetorical: true, asking: true}\n");
+    rp_persona *p = load(yaml, &d);
+    assert_non_null(p);
+    rp_persona_free(p);
+    rp_diags_free(d);
+    free(yaml);
+    yaml = patch("        reply: Hi.\n",
+                 "        reply: Hi.\n"
+                 "        if: {turn: 1, turn: 2, turn: 3, turn: 4, turn: 5,\n"
+                 "             turn: 6, turn: 7, turn: 8, turn: 9, turn: 10,\n"
+                 "             meters: {}, meters: {patience: 1}}\n");
+    p = load(yaml, &d);
+    assert_null(p);
+    assert_non_null(find(d, "duplicate-key", 0));
+    rp_diags_free(d);
+    free(yaml);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_includes),
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_catalogue_is_complete),
+        cmocka_unit_test(test_if_many_keys),
     };
     return cmocka_run_group_tests_name("persona", tests, NULL, NULL);
 }

@@ -1,0 +1,1 @@
+graph --format mermaid tests/graph/coffee.yaml

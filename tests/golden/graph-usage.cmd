@@ -1,0 +1,1 @@
+graph --format svg tests/graph/coffee.yaml
