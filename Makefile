@@ -125,6 +125,9 @@ check: deps-check
 check-run: $(BIN) $(TEST_BIN)
 	@$(MAKE) --no-print-directory unit golden
 	./$(BIN) test scripts/
+	python3 tests/natural/measure.py ./$(BIN) peer-student tests/natural/peer-student.txt --max 15
+	python3 tests/natural/measure.py ./$(BIN) conference-stranger tests/natural/conference-stranger.txt --max 15
+	python3 tests/natural/measure.py ./$(BIN) cold-message tests/natural/cold-message.txt --max 15
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)
