@@ -102,6 +102,24 @@ static void test_curious_mentor(void **state)
     compare("curious-mentor", 5);
 }
 
+static void test_peer_student(void **state)
+{
+    (void)state;
+    compare("peer-student", 1);
+}
+
+static void test_conference_stranger(void **state)
+{
+    (void)state;
+    compare("conference-stranger", 1);
+}
+
+static void test_cold_message(void **state)
+{
+    (void)state;
+    compare("cold-message", 1);
+}
+
 /* The essay's advice should win whatever the seed: replies vary with
  * it, scores must not flip. */
 static void test_seeds_do_not_matter(void **state)
@@ -110,6 +128,9 @@ static void test_seeds_do_not_matter(void **state)
     for (uint64_t seed = 1; seed <= 20; seed++) {
         compare("rushed-alumnus", seed);
         compare("curious-mentor", seed);
+        compare("peer-student", seed);
+        compare("conference-stranger", seed);
+        compare("cold-message", seed);
     }
 }
 
@@ -118,6 +139,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rushed_alumnus),
         cmocka_unit_test(test_curious_mentor),
+        cmocka_unit_test(test_peer_student),
+        cmocka_unit_test(test_conference_stranger),
+        cmocka_unit_test(test_cold_message),
         cmocka_unit_test(test_seeds_do_not_matter),
     };
     return cmocka_run_group_tests_name("conversations", tests, NULL, NULL);

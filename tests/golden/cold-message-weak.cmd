@@ -1,0 +1,1 @@
+chat cold-message --seed 1

@@ -1,0 +1,1 @@
+chat conference-stranger --seed 1

@@ -1,0 +1,1 @@
+chat peer-student --seed 1
