@@ -20,6 +20,7 @@
 #include "persona.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libstemmer.h>
 #include <limits.h>
 #include <math.h>
@@ -564,10 +565,15 @@ static bool check_bytes(loader *L, const char *file, const char *data,
 static char *read_file(loader *L, const char *name, const char *path,
                        size_t *len, const ynode *from)
 {
-    FILE *f = fopen(path, "rb");
+    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer
+     * (forever); it is refused below as not a regular file. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     const char *ffile = from ? L->cur_file : name;
     int fline = from ? from->line : 0, fcol = from ? from->col : 0;
     if (!f) {
+        if (fd >= 0)
+            close(fd);
         diag_at(L, ffile, fline, fcol, RP_LEVEL_ERROR,
                 from ? "include-missing" : "io-error", "cannot open %s: %s",
                 path, strerror(errno));
