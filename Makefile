@@ -127,6 +127,7 @@ check-run: $(BIN) $(TEST_BIN)
 	@$(MAKE) --no-print-directory unit golden
 	./$(BIN) test scripts/
 	@$(MAKE) --no-print-directory fuzz-replay
+	@$(if $(SANITIZE),RAPPORT_BAD_SCALE=10) python3 tests/bad/run.py ./$(BIN)
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)
