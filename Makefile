@@ -128,6 +128,7 @@ check-run: $(BIN) $(TEST_BIN)
 	./$(BIN) test scripts/
 	@$(MAKE) --no-print-directory fuzz-replay
 	@$(if $(SANITIZE),RAPPORT_BAD_SCALE=10) python3 tests/bad/run.py ./$(BIN)
+	@$(if $(SANITIZE),RAPPORT_HOSTILE_CPU=50) python3 tests/hostile/run.py ./$(BIN)
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 unit: $(TEST_BIN)
