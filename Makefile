@@ -192,8 +192,9 @@ fuzz: fuzz-build
 	@set -e; for n in $(FUZZ_NAMES); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
 	  echo "== fuzz-$$n for $(FUZZ_SECONDS) s"; \
+	  dict=""; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
 	  RAPPORT_SRCDIR=. $(FUZZ_BUILD)/fuzz-$$n -max_total_time=$(FUZZ_SECONDS) \
-	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $$dict \
 	    -artifact_prefix=$(FUZZ_BUILD)/crash-$$n- \
 	    $(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n; \
 	done
