@@ -159,7 +159,7 @@ FUZZ_CC      ?= clang
 FUZZ_BUILD   := build-fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   = $(CSTD) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
-                $(PKG_CFLAGS) -Iengine
+                $(PKG_CFLAGS) -Iengine -MMD -MP
 FUZZ_ENGINE  := $(ENGINE_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_TOOLS   := $(filter-out $(FUZZ_BUILD)/tools/main.o \
                   $(FUZZ_BUILD)/tools/test.o,$(TOOLS_SRC:%.c=$(FUZZ_BUILD)/%.o))
@@ -246,3 +246,4 @@ clean:
 	rm -rf build build-san build-fuzz
 
 -include $(ENGINE_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d)
+-include $(wildcard $(FUZZ_BUILD)/*/*.d)
