@@ -242,6 +242,17 @@ def main():
         ok = check(binary, name, "tests/bad/" + f,
                    "tests/bad/%s.expected" % name, None, scale, cap_as, update)
         passed, failed = passed + ok, failed + (not ok)
+    # An expectation whose file is gone is a test that silently stopped.
+    gen = set(name for name, _ in GENERATED)
+    for d, names in (("tests/bad", None), ("tests/bad/gen", gen)):
+        for f in sorted(os.listdir(d)):
+            stem = f[:-len(".expected")]
+            if not f.endswith(".expected"):
+                continue
+            if (names is None and not os.path.exists("tests/bad/%s.yaml" % stem)) \
+                    or (names is not None and stem not in names):
+                print("FAIL %s/%s: no case produces it" % (d, f))
+                failed += 1
     tmp = tempfile.mkdtemp(prefix="rapport-bad-")
     try:
         for name, gen in GENERATED:
