@@ -177,11 +177,11 @@ $(FUZZ_BUILD)/%.o: %.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(RL_CFLAGS) -c $< -o $@
 
 $(FUZZ_BUILD)/fuzz-script: tests/fuzz/fuzz_script.c tools/test.c $(FUZZ_TOOLS) \
-                           $(FUZZ_ENGINE)
+                           $(FUZZ_ENGINE) tests/fuzz/fuzz.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_TOOLS) \
 	  $(FUZZ_ENGINE) $(PKG_LIBS) $(RL_LIBS) -o $@
 
-$(FUZZ_BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_ENGINE)
+$(FUZZ_BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_ENGINE) tests/fuzz/fuzz.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_ENGINE) \
 	  $(PKG_LIBS) -o $@
 
@@ -200,13 +200,15 @@ fuzz: fuzz-build
 	done
 
 $(BUILD)/fuzz/replay-script: tests/fuzz/fuzz_script.c tests/fuzz/replay.c \
-                             tools/test.c $(REPLAY_TOOLS) $(LIB)
+                             tools/test.c $(REPLAY_TOOLS) $(LIB) \
+                             tests/fuzz/fuzz.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(RL_CFLAGS) tests/fuzz/fuzz_script.c \
 	  tests/fuzz/replay.c $(REPLAY_TOOLS) $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) \
 	  $(RL_LIBS) -o $@
 
-$(BUILD)/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
+$(BUILD)/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB) \
+                        tests/fuzz/fuzz.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) tests/fuzz/fuzz_$*.c tests/fuzz/replay.c $(LIB) \
 	  $(ALL_LDFLAGS) $(PKG_LIBS) -o $@
