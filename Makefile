@@ -69,6 +69,7 @@ DEPS_CHECK += python3-jsonschema python3-yaml
 # Directories of broken personas that both the loader and the schema must
 # reject (tests/schema/check.py bad); add one line per directory.
 SCHEMA_BAD := tests/schema/bad
+DEPS_FUZZ  := $(DEPS_BUILD) clang libclang-rt-14-dev
 
 .PHONY: all chat check check-run unit golden leakcheck format format-check \
         lint install uninstall clean deps-build deps-check regress natural \
@@ -154,6 +155,9 @@ check-run: $(BIN) $(TEST_BIN)
 	@$(MAKE) --no-print-directory authoring-check
 	@sh tests/history/run.sh ./$(BIN)
 	@$(MAKE) --no-print-directory install-check
+	@$(MAKE) --no-print-directory fuzz-replay
+	@$(if $(SANITIZE),RAPPORT_BAD_SCALE=10) python3 tests/bad/run.py ./$(BIN)
+	@$(if $(SANITIZE),RAPPORT_HOSTILE_CPU=50) python3 tests/hostile/run.py ./$(BIN)
 	@echo "make check: all tests passed$(if $(SANITIZE), (SANITIZE=$(SANITIZE)))"
 
 # Fallback rate on each persona's held-out natural lines (issue 6: <= 15%).
@@ -206,8 +210,81 @@ leakcheck: deps-check
 lint: $(BIN)
 	./$(BIN) lint
 
+# ---------------------------------------------------------------- fuzz
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c, see tests/fuzz/README.md).
+# `make fuzz FUZZ_SECONDS=N` builds them with clang into build-fuzz/ and
+# runs each for N seconds; new inputs go to build-fuzz/corpus/NAME (the
+# committed seeds in tests/fuzz/corpus/NAME are read, not written), a
+# crash to build-fuzz/crash-NAME-*.  `make check` replays every committed
+# corpus through the same harness code linked with tests/fuzz/replay.c,
+# built with $(CC): no clang needed.
+FUZZ_NAMES   := persona script turn score
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_BUILD   := build-fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS   = $(CSTD) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
+                $(PKG_CFLAGS) -Iengine -MMD -MP
+FUZZ_ENGINE  := $(ENGINE_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_TOOLS   := $(filter-out $(FUZZ_BUILD)/tools/main.o \
+                  $(FUZZ_BUILD)/tools/test.o,$(TOOLS_SRC:%.c=$(FUZZ_BUILD)/%.o))
+REPLAY_TOOLS := $(filter-out $(BUILD)/tools/main.o $(BUILD)/tools/test.o,\
+                  $(TOOLS_OBJ))
+REPLAY_BIN   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay-%)
+
+.PHONY: fuzz fuzz-build fuzz-replay deps-fuzz
+
+deps-fuzz:
+	$(call ensure,$(DEPS_FUZZ))
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(RL_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz-script: tests/fuzz/fuzz_script.c tools/test.c $(FUZZ_TOOLS) \
+                           $(FUZZ_ENGINE) tests/fuzz/fuzz.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_TOOLS) \
+	  $(FUZZ_ENGINE) $(PKG_LIBS) $(RL_LIBS) $(SQL_LIBS) -o $@
+
+$(FUZZ_BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_ENGINE) tests/fuzz/fuzz.h
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_ENGINE) \
+	  $(PKG_LIBS) -o $@
+
+fuzz-build: deps-fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz-%)
+
+fuzz: fuzz-build
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
+	  echo "== fuzz-$$n for $(FUZZ_SECONDS) s"; \
+	  dict=""; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
+	  RAPPORT_SRCDIR=. $(FUZZ_BUILD)/fuzz-$$n -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $$dict \
+	    -artifact_prefix=$(FUZZ_BUILD)/crash-$$n- \
+	    $(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n; \
+	done
+
+$(BUILD)/fuzz/replay-script: tests/fuzz/fuzz_script.c tests/fuzz/replay.c \
+                             tools/test.c $(REPLAY_TOOLS) $(LIB) \
+                             tests/fuzz/fuzz.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(RL_CFLAGS) tests/fuzz/fuzz_script.c \
+	  tests/fuzz/replay.c $(REPLAY_TOOLS) $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) \
+	  $(RL_LIBS) $(SQL_LIBS) -o $@
+
+$(BUILD)/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB) \
+                        tests/fuzz/fuzz.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) tests/fuzz/fuzz_$*.c tests/fuzz/replay.c $(LIB) \
+	  $(ALL_LDFLAGS) $(PKG_LIBS) -o $@
+
+fuzz-replay: $(REPLAY_BIN)
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  RAPPORT_SRCDIR=. $(BUILD)/fuzz/replay-$$n tests/fuzz/corpus/$$n; done
+
 # -------------------------------------------------------------- format
-FORMAT_FILES = $(wildcard engine/*.[ch] tools/*.[ch] tests/unit/*.[ch])
+FORMAT_FILES = $(wildcard engine/*.[ch] tools/*.[ch] tests/unit/*.[ch] \
+                 tests/fuzz/*.[ch])
 
 format:
 	clang-format -i $(FORMAT_FILES)
@@ -253,6 +330,7 @@ install-check:
 	@sh tests/install/run.sh $(BUILD)/stage
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(ENGINE_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d)
+-include $(wildcard $(FUZZ_BUILD)/*/*.d)

@@ -72,7 +72,7 @@ _rapport()
     chat) opts="--seed --trace --coach --json --transcript --history
         --no-history --no-checkin --help" ;;
     list) opts="--json --help" ;;
-    lint) opts="-v --verbose --help" ;;
+    lint) opts="-a --all -v --verbose --help" ;;
     score) opts="--persona --context --turn --after-brush-off --json --help" ;;
     record) opts="--seed -o --output --help" ;;
     test) opts="-j --tap --junit --update --coverage --fail-under --json

@@ -20,6 +20,7 @@
 #include "persona.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libstemmer.h>
 #include <limits.h>
 #include <math.h>
@@ -122,6 +123,59 @@ static const char *pstrdup(rp_persona *p, const char *s)
 
 #define PARRAY(p, type, n) ((type *)palloc((p), sizeof(type) * (n)))
 
+/* ------------------------------------------------------------------ */
+/* Name indices                                                        */
+/* ------------------------------------------------------------------ */
+
+static void nameidx_free(rp_nameidx *t)
+{
+    free(t->names);
+    free(t->idx);
+}
+
+/* The slot holding name[0..len), or the empty slot where it belongs
+ * (t->cap > 0). */
+static size_t nameidx_slot(const rp_nameidx *t, const char *name, size_t len)
+{
+    size_t mask = t->cap - 1;
+    size_t i = rp_hash(name, len) & mask;
+    while (t->names[i] != NULL &&
+           !(strncmp(t->names[i], name, len) == 0 && t->names[i][len] == '\0'))
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* The index stored for name[0..len), or -1. */
+static int nameidx_find(const rp_nameidx *t, const char *name, size_t len)
+{
+    if (t->cap == 0)
+        return -1;
+    size_t i = nameidx_slot(t, name, len);
+    return t->names[i] != NULL ? t->idx[i] : -1;
+}
+
+/* Store name -> idx; name (not there yet) must outlive t. */
+static void nameidx_add(rp_nameidx *t, const char *name, int idx)
+{
+    if (2 * (t->n + 1) >= t->cap) {
+        rp_nameidx old = *t;
+        t->cap = old.cap ? old.cap * 2 : 16;
+        t->names = xcalloc(t->cap, sizeof *t->names);
+        t->idx = xcalloc(t->cap, sizeof *t->idx);
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.names[i] != NULL) {
+                size_t j = nameidx_slot(t, old.names[i], strlen(old.names[i]));
+                t->names[j] = old.names[i];
+                t->idx[j] = old.idx[i];
+            }
+        nameidx_free(&old);
+    }
+    size_t i = nameidx_slot(t, name, strlen(name));
+    t->names[i] = name;
+    t->idx[i] = idx;
+    t->n++;
+}
+
 void rp_persona_free(rp_persona *p)
 {
     if (!p)
@@ -134,6 +188,12 @@ void rp_persona_free(rp_persona *p)
         free(p->arena[i]);
     free(p->arena);
     free(p->files);
+    nameidx_free(&p->intent_idx);
+    nameidx_free(&p->stage_idx);
+    nameidx_free(&p->meter_idx);
+    nameidx_free(&p->var_idx);
+    nameidx_free(&p->rule_idx);
+    nameidx_free(&p->set_idx);
     free(p);
 }
 
@@ -449,51 +509,32 @@ static bool check_id(loader *L, const ynode *n, const char *what)
 
 int rp_persona_find_intent(const rp_persona *p, const char *id)
 {
-    for (size_t i = 0; i < p->nintents; i++)
-        if (p->intents[i].id && strcmp(p->intents[i].id, id) == 0)
-            return (int)i;
-    return -1;
+    return nameidx_find(&p->intent_idx, id, strlen(id));
 }
 
 int rp_persona_find_stage(const rp_persona *p, const char *name)
 {
-    for (size_t i = 0; i < p->nstages; i++)
-        if (p->stages[i].name && strcmp(p->stages[i].name, name) == 0)
-            return (int)i;
-    return -1;
+    return nameidx_find(&p->stage_idx, name, strlen(name));
 }
 
 int rp_persona_find_meter(const rp_persona *p, const char *name)
 {
-    for (size_t i = 0; i < p->nmeters; i++)
-        if (p->meters[i].name && strcmp(p->meters[i].name, name) == 0)
-            return (int)i;
-    return -1;
+    return nameidx_find(&p->meter_idx, name, strlen(name));
 }
 
 int rp_persona_find_var(const rp_persona *p, const char *name)
 {
-    for (size_t i = 0; i < p->nvars; i++)
-        if (p->vars[i].name && strcmp(p->vars[i].name, name) == 0)
-            return (int)i;
-    return -1;
+    return nameidx_find(&p->var_idx, name, strlen(name));
 }
 
 int rp_persona_find_rule(const rp_persona *p, const char *id)
 {
-    for (size_t i = 0; i < p->nrules; i++)
-        if (p->rules[i].id && strcmp(p->rules[i].id, id) == 0)
-            return (int)i;
-    return -1;
+    return nameidx_find(&p->rule_idx, id, strlen(id));
 }
 
 static int find_set(const rp_persona *p, const char *name, size_t len)
 {
-    for (size_t i = 0; i < p->nsets; i++)
-        if (p->sets[i].name && strlen(p->sets[i].name) == len &&
-            memcmp(p->sets[i].name, name, len) == 0)
-            return (int)i;
-    return -1;
+    return nameidx_find(&p->set_idx, name, len);
 }
 
 /* Report an undefined name with a suggestion drawn from names[]. */
@@ -556,10 +597,15 @@ static bool check_bytes(loader *L, const char *file, const char *data,
 static char *read_file(loader *L, const char *name, const char *path,
                        size_t *len, const ynode *from)
 {
-    FILE *f = fopen(path, "rb");
+    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer
+     * (forever); it is refused below as not a regular file. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     const char *ffile = from ? L->cur_file : name;
     int fline = from ? from->line : 0, fcol = from ? from->col : 0;
     if (!f) {
+        if (fd >= 0)
+            close(fd);
         diag_at(L, ffile, fline, fcol, RP_LEVEL_ERROR,
                 from ? "include-missing" : "io-error", "cannot open %s: %s",
                 path, strerror(errno));
@@ -568,8 +614,10 @@ static char *read_file(loader *L, const char *name, const char *path,
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
         fclose(f);
+        /* name: the path as the author wrote it, not the resolved one,
+         * so the message reads the same in any checkout. */
         diag_at(L, ffile, fline, fcol, RP_LEVEL_ERROR, "io-error",
-                "%s is not a regular file", path);
+                "%s is not a regular file", name);
         return NULL;
     }
     size_t cap = 4096, n = 0;
@@ -1319,6 +1367,7 @@ static void parse_sets(loader *L, const ynode *n)
         }
         rp_wordset *s = &p->sets[p->nsets++];
         s->name = pstrndup(p, k->str, k->len);
+        nameidx_add(&p->set_idx, s->name, (int)(p->nsets - 1));
         s->pos = pos_of(L, k);
         s->entries = PARRAY(p, const char *, cnt);
         for (size_t j = 0; j < cnt; j++) {
@@ -1406,6 +1455,7 @@ static void parse_vars(loader *L, const ynode *n)
             continue;
         rp_var *var = &p->vars[p->nvars++];
         var->name = pstrndup(p, k->str, k->len);
+        nameidx_add(&p->var_idx, var->name, (int)(p->nvars - 1));
         var->init = node_value(L, v);
         var->pos = pos_of(L, k);
     }
@@ -1435,6 +1485,7 @@ static void parse_meters(loader *L, const ynode *n)
         }
         rp_meter *m = &p->meters[p->nmeters++];
         m->name = pstrndup(p, k->str, k->len);
+        nameidx_add(&p->meter_idx, m->name, (int)(p->nmeters - 1));
         m->pos = pos_of(L, k);
         m->min = 0;
         m->max = 10;
@@ -1589,6 +1640,7 @@ static void declare_intents(loader *L, const ynode *n)
         }
         rp_intent *in = &p->intents[p->nintents++];
         in->id = pstrndup(p, k->str, k->len);
+        nameidx_add(&p->intent_idx, in->id, (int)(p->nintents - 1));
         in->pos = pos_of(L, k);
         in->negatable = true;
     }
@@ -1800,6 +1852,7 @@ static void declare_rules(loader *L, const ynode *list, int stage,
             continue;
         }
         r->id = pstrndup(p, id->str, id->len);
+        nameidx_add(&p->rule_idx, r->id, (int)(p->nrules - 1));
     }
 }
 
@@ -2300,6 +2353,7 @@ static void declare_stages(loader *L, const ynode *n)
         }
         rp_stage *st = &p->stages[p->nstages++];
         st->name = pstrndup(p, k->str, k->len);
+        nameidx_add(&p->stage_idx, st->name, (int)(p->nstages - 1));
         st->pos = pos_of(L, k);
     }
 }
@@ -2391,7 +2445,8 @@ static void resolve_pending(loader *L)
         switch (x->kind) {
         case REF_STAGE:
             idx = rp_persona_find_stage(p, x->name);
-            names = NAMES(p->stages, p->nstages, name);
+            if (idx < 0) /* suggestions cost O(n): only for errors */
+                names = NAMES(p->stages, p->nstages, name);
             nn = p->nstages;
             code = "undefined-stage";
             what = "stage";
@@ -2400,14 +2455,16 @@ static void resolve_pending(loader *L)
             for (size_t j = 0; j < p->nendings && idx < 0; j++)
                 if (!strcmp(p->endings[j].id, x->name))
                     idx = (int)j;
-            names = NAMES(p->endings, p->nendings, id);
+            if (idx < 0)
+                names = NAMES(p->endings, p->nendings, id);
             nn = p->nendings;
             code = "undefined-ending";
             what = "ending";
             break;
         case REF_RULE:
             idx = rp_persona_find_rule(p, x->name);
-            names = NAMES(p->rules, p->nrules, id);
+            if (idx < 0)
+                names = NAMES(p->rules, p->nrules, id);
             nn = p->nrules;
             code = "undefined-rule";
             what = "rule";

@@ -312,6 +312,17 @@ typedef struct rp_rubric {
     size_t nstopwords;
 } rp_rubric;
 
+/* A hash index from names to array indices (persona.c), one per
+ * namespace, so that declaring or looking up a name costs the same
+ * however many a file declares (linear searches made loading quadratic:
+ * seconds for 20,000 rules, stages or variables).  Open addressing;
+ * the names belong to the persona's arena. */
+typedef struct rp_nameidx {
+    const char **names; /* NULL: an empty slot */
+    int *idx;
+    size_t n, cap; /* cap: 0 (empty) or a power of two above 2n */
+} rp_nameidx;
+
 struct rp_persona {
     const char *id, *name, *role, *organisation, *summary, *scene, *path;
     int difficulty;
@@ -353,6 +364,8 @@ struct rp_persona {
     size_t npatterns, cappatterns;
     const char **files; /* every file read, in order */
     size_t nfiles, capfiles;
+    /* name -> index, for the find functions */
+    rp_nameidx intent_idx, stage_idx, meter_idx, var_idx, rule_idx, set_idx;
 };
 
 /* Does v satisfy the numeric comparison c? */

@@ -331,7 +331,7 @@ bool rp_session_var(const rp_session *s, const char *name, const char **value);
 /* ------------------------------------------------------------------ */
 
 /* The persona's reply: several sentences possibly, UTF-8, no control
- * characters other than '\n'. */
+ * characters other than '\n' and '\t'. */
 const char *rp_turn_reply(const rp_turn *t);
 /* True when no rule understood the line and a fallback answered. */
 bool rp_turn_fallback(const rp_turn *t);

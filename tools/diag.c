@@ -123,15 +123,42 @@ static char *diag_source_line(const struct diag_source *src, int line)
     return copy;
 }
 
+/* How many diagnostics of one code have been printed, for the limit. */
+struct diag_tally {
+    const char *code;
+    size_t shown, hidden;
+};
+
 void diag_print(FILE *f, const rp_diags *d)
 {
+    diag_print_limited(f, d, 0);
+}
+
+void diag_print_limited(FILE *f, const rp_diags *d, size_t per_code)
+{
     struct diag_cache cache = {0};
-    size_t i, n = rp_diags_count(d);
+    struct diag_tally *tally = NULL;
+    size_t i, t, ntally = 0, n = rp_diags_count(d);
 
     for (i = 0; i < n; i++) {
         const rp_diag *dg = rp_diags_get(d, i);
         char *line = NULL, *text;
         size_t len;
+
+        if (per_code > 0) {
+            const char *code = dg->code ? dg->code : "";
+            for (t = 0; t < ntally && strcmp(tally[t].code, code) != 0; t++)
+                ;
+            if (t == ntally) {
+                tally = mem_realloc(tally, (ntally + 1) * sizeof *tally);
+                tally[ntally++] = (struct diag_tally){code, 0, 0};
+            }
+            if (tally[t].shown >= per_code) {
+                tally[t].hidden++;
+                continue;
+            }
+            tally[t].shown++;
+        }
 
         if (dg->file != NULL && dg->line > 0)
             line = diag_source_line(diag_cache_get(&cache, dg->file), dg->line);
@@ -145,5 +172,10 @@ void diag_print(FILE *f, const rp_diags *d)
         free(text);
         free(line);
     }
+    for (t = 0; t < ntally; t++)
+        if (tally[t].hidden > 0)
+            fprintf(f, "note: %zu more [%s] not shown (--all shows them)\n",
+                    tally[t].hidden, tally[t].code);
+    free(tally);
     diag_cache_free(&cache);
 }

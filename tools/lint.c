@@ -20,7 +20,7 @@
 #include "tools.h"
 
 static const char lint_usage[] =
-    "Usage: rapport lint [-v] [FILE|DIR|ID...]\n"
+    "Usage: rapport lint [-v] [--all] [FILE|DIR|ID...]\n"
     "\n"
     "Check persona files and report every problem found, as\n"
     "  file:line:col: level: message [code]\n"
@@ -30,10 +30,12 @@ static const char lint_usage[] =
     "loads is checked for unreachable and dead-end stages, rules that can\n"
     "never fire, missing captures, unused meters and intents, and more;\n"
     "doc/diagnostics.md explains every code.  Problems go to stdout, a\n"
-    "summary to stderr.\n"
+    "summary to stderr.  At most 20 problems of one code are shown per\n"
+    "file, then a note says how many more there were.\n"
     "\n"
     "Options:\n"
     "  -v, --verbose  also name the clean files, and sum up when all is well\n"
+    "  -a, --all      show every problem, not 20 of each code per file\n"
     "  -h, --help     show this help and exit\n"
     "\n"
     "Exit status: 2 if there were errors (or a file could not be read),\n"
@@ -44,6 +46,7 @@ struct lint_totals {
     size_t errors, warnings, notes;
     size_t files, unclean;
     bool verbose;
+    size_t per_code; /* problems of one code shown per file; 0: all */
 };
 
 /* Check one persona file; its includes may not leave root. */
@@ -74,7 +77,7 @@ static void lint_file(struct lint_totals *tot, const char *path,
                  ? rp_diags_count_level(diags, RP_LEVEL_ERROR)
                  : errors;
     rp_diags_sort(diags);
-    diag_print(stdout, diags);
+    diag_print_limited(stdout, diags, tot->per_code);
 
     tot->files++;
     tot->errors += errors;
@@ -164,18 +167,22 @@ int cmd_lint(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"verbose", no_argument, NULL, 'v'},
+        {"all", no_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct lint_totals tot = {0};
+    struct lint_totals tot = {.per_code = 20};
     int c, status = 0, i;
 
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hv", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":ahv", longopts, NULL)) != -1) {
         switch (c) {
         case 'v':
             tot.verbose = true;
+            break;
+        case 'a':
+            tot.per_code = 0;
             break;
         case 'h':
             fputs(lint_usage, stdout);

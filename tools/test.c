@@ -634,6 +634,7 @@ static void test_load_turn(struct test_loader *L, struct test_script *s,
         case 0:
             if (test_scalar(L, v, "say") != NULL) {
                 g->say_len = v->data.scalar.length;
+                free(g->say);
                 g->say =
                     mem_strndup((const char *)v->data.scalar.value, g->say_len);
                 said = true;
@@ -711,8 +712,10 @@ static void test_load_root(struct test_loader *L, struct test_script *s,
 
         switch (test_key(L, test_node(L, p->key), keys, "a script")) {
         case 0:
-            if ((v = test_scalar(L, val, "persona")) != NULL)
+            if ((v = test_scalar(L, val, "persona")) != NULL) {
+                free(s->persona); /* a repeated key: the last one wins */
                 s->persona = mem_strdup(v);
+            }
             break;
         case 1:
             if ((v = test_scalar(L, val, "seed")) == NULL)
@@ -724,8 +727,10 @@ static void test_load_root(struct test_loader *L, struct test_script *s,
                            "seed must be a whole number, not '%s'", v);
             break;
         case 2:
-            if ((v = test_scalar(L, val, "skip")) != NULL)
+            if ((v = test_scalar(L, val, "skip")) != NULL) {
+                free(s->skip);
                 s->skip = mem_strdup(v);
+            }
             break;
         case 3:
             if (val->type != YAML_SEQUENCE_NODE) {

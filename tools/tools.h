@@ -206,6 +206,9 @@ void term_wrap(struct buf *out, const char *text, int width, int col,
 /* Print every diagnostic in d to f, each rendered by rp_diag_render with
  * the source line it points at (read from its file here), sanitised. */
 void diag_print(FILE *f, const rp_diags *d);
+/* The same, showing at most per_code diagnostics of each code (0: all)
+ * and then one line saying how many more of that code there were. */
+void diag_print_limited(FILE *f, const rp_diags *d, size_t per_code);
 
 /* ------------------------------------------------------------------ */
 /* personas.c: finding and loading personas                           */
