@@ -941,6 +941,12 @@ unsigned rp_pattern_ncaptures(const rp_pattern *p)
     return p->ncaps;
 }
 
+void rp_pattern_jit(rp_pattern *p)
+{
+    if (p && p->code)
+        (void)pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
+}
+
 const char *rp_pattern_source(const rp_pattern *p)
 {
     return p->src;
@@ -988,7 +994,10 @@ int rp_pattern_match(const rp_pattern *p, const char *subject, size_t len,
         subject = "";
         len = 0;
     }
-    int rc = pcre2_match(p->code, (PCRE2_SPTR)subject, len, start, 0, md, mctx);
+    /* The match text is valid UTF-8 (text.h): no need to check it again
+     * for every pattern tried. */
+    int rc = pcre2_match(p->code, (PCRE2_SPTR)subject, len, start,
+                         PCRE2_NO_UTF_CHECK, md, mctx);
     if (rc == PCRE2_ERROR_NOMATCH)
         return RP_MATCH_NONE;
     if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||

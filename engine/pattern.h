@@ -84,6 +84,11 @@ rp_pattern *rp_pattern_compile(const char *src, size_t len, unsigned flags,
                                rp_pattern_error *err);
 void rp_pattern_free(rp_pattern *p);
 
+/* JIT-compile a pattern compiled with RP_PAT_NOJIT (silently keeps the
+ * interpreter where JIT is unavailable).  Not thread-safe: only while
+ * the pattern is not shared yet (at load). */
+void rp_pattern_jit(rp_pattern *p);
+
 /* The PCRE2 source the pattern compiled to (for traces and tests). */
 const char *rp_pattern_regex(const rp_pattern *p);
 /* The number of capture groups. */
@@ -108,7 +113,8 @@ enum {
     RP_MATCH_ERROR = -2, /* any other PCRE2 error */
 };
 
-/* Match p against subject[0..len) starting at byte offset start.  md must
+/* Match p against subject[0..len) starting at byte offset start.
+ * subject must be valid UTF-8 (the match text is): it is not checked.  md must
  * come from rp_pattern_match_data() or be large enough (the session owns
  * one and reuses it); mctx carries the limits (may be NULL for PCRE2's
  * defaults).  Returns RP_MATCH_OK and fills *m, RP_MATCH_NONE, or a

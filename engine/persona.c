@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "index.h"
 #include "text.h"
 #include "util.h"
 #include "ydoc.h"
@@ -92,6 +93,8 @@ typedef struct loader {
     int errors;
     const char *cur_file; /* file of the node being walked */
     rp_buf tmp;
+    uint32_t *rule_slots; /* rule ids declared so far: index + 1, 0 empty */
+    size_t nrule_slots;   /* a power of two (0 before the first rule) */
 } loader;
 
 /* ------------------------------------------------------------------ */
@@ -125,6 +128,7 @@ void rp_persona_free(rp_persona *p)
 {
     if (!p)
         return;
+    rp_index_free(p->index);
     for (size_t i = 0; i < p->npatterns; i++)
         rp_pattern_free(p->patterns[i]);
     free(p->patterns);
@@ -763,7 +767,8 @@ static bool compile_pat(loader *L, const ynode *n, bool raw, rp_pat *out)
     if (!want(L, n, YNODE_SCALAR, "a pattern"))
         return false;
     rp_pattern_error err;
-    unsigned flags = L->p->pattern_flags | (raw ? RP_PAT_RAW : 0);
+    /* JIT later, where it pays (rp_index_build). */
+    unsigned flags = RP_PAT_NOJIT | (raw ? RP_PAT_RAW : 0);
     rp_pattern *pat =
         rp_pattern_compile(n->str, n->len, flags, set_lookup, L->p, &err);
     if (!pat) {
@@ -1726,6 +1731,46 @@ static void build_rule(loader *L, const ynode *n, int stage, rp_rule *r)
 }
 
 /* Declare one list of rules (ids), reserving slots; build later. */
+static size_t rule_slot_of(const char *id)
+{
+    size_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)id; *c; c++)
+        h = (h ^ *c) * 1099511628211ull;
+    return h;
+}
+
+/* The rule already declared with this id, or -1: a hash of the ids, as
+ * a linear search per rule is quadratic in a persona of 10,000 rules. */
+static int declared_rule(const loader *L, const char *id)
+{
+    if (!L->nrule_slots)
+        return -1;
+    size_t mask = L->nrule_slots - 1;
+    for (size_t i = rule_slot_of(id) & mask; L->rule_slots[i];
+         i = (i + 1) & mask)
+        if (strcmp(L->p->rules[L->rule_slots[i] - 1].id, id) == 0)
+            return (int)L->rule_slots[i] - 1;
+    return -1;
+}
+
+static void declare_rule_id(loader *L, size_t rule)
+{
+    if (2 * (rule + 1) > L->nrule_slots) {
+        size_t n = L->nrule_slots ? 2 * L->nrule_slots : 64;
+        free(L->rule_slots);
+        L->rule_slots = xcalloc(n, sizeof *L->rule_slots);
+        L->nrule_slots = n;
+        for (size_t r = 0; r < rule; r++)
+            if (L->p->rules[r].id)
+                declare_rule_id(L, r);
+    }
+    size_t mask = L->nrule_slots - 1;
+    size_t i = rule_slot_of(L->p->rules[rule].id) & mask;
+    while (L->rule_slots[i])
+        i = (i + 1) & mask;
+    L->rule_slots[i] = (uint32_t)rule + 1;
+}
+
 static void declare_rules(loader *L, const ynode *list, int stage,
                           const char *file)
 {
@@ -1750,7 +1795,7 @@ static void declare_rules(loader *L, const ynode *list, int stage,
         }
         if (!check_id(L, id, "a rule id"))
             continue;
-        int prev = rp_persona_find_rule(p, id->str);
+        int prev = declared_rule(L, id->str);
         if (prev >= 0) {
             ERR(L, id, "duplicate-id",
                 "rule id '%s' is already used at line %d", id->str,
@@ -1758,6 +1803,7 @@ static void declare_rules(loader *L, const ynode *list, int stage,
             continue;
         }
         r->id = pstrndup(p, id->str, id->len);
+        declare_rule_id(L, p->nrules - 1);
     }
 }
 
@@ -2599,12 +2645,14 @@ static rp_persona *load_common(const char *name, const char *real,
     free(L.files);
     free(L.stack);
     free(L.pend);
+    free(L.rule_slots);
     free(L.root_real);
     rp_buf_free(&L.tmp);
     if (L.errors) {
         rp_persona_free(p);
         return NULL;
     }
+    p->index = rp_index_build(p);
     return p;
 }
 

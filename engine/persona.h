@@ -27,6 +27,9 @@ typedef struct rp_pos {
 typedef struct rp_pat {
     rp_pattern *pat;
     rp_pos pos;
+    int key;       /* rule index key word (index.h), -1: none */
+    uint32_t req;  /* its required words: index's req[req..req+nreq) */
+    uint32_t nreq; /* (set by rp_index_build) */
 } rp_pat;
 
 typedef enum rp_value_kind {
@@ -344,6 +347,7 @@ struct rp_persona {
     size_t nendings;
     rp_rubric rubric;
     unsigned pattern_flags; /* RP_PAT_NOJIT when asked */
+    struct rp_index *index; /* built after loading (index.h) */
     /* ownership: every string and array above is in this arena */
     void **arena;
     size_t narena, caparena;
