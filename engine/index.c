@@ -104,19 +104,18 @@ static uint32_t intern(rp_index *ix, const char *w, size_t n)
     return id;
 }
 
-/* Pass 1 counts how many patterns need each word; pass 2 keys each
- * pattern on its rarest required word. */
+/* Pass 1 counts how many patterns name each word; pass 2 keys each
+ * pattern: on its rarest required word, or else on its any-of group whose
+ * words are named least in all (the group's words are then all keys). */
 static void key_pats(rp_index *ix, rp_pat *v, size_t n, int pass, rp_buf *tmp)
 {
     for (size_t i = 0; i < n; i++) {
         rp_buf_clear(tmp);
         size_t nw = rp_pattern_required_words(v[i].pat, tmp);
+        size_t ng = rp_pattern_required_any(v[i].pat, tmp);
         const char *w = tmp->ptr;
         long best = -1;
-        if (pass == 2) {
-            v[i].req = (uint32_t)ix->nreq;
-            v[i].nreq = (uint32_t)nw;
-        }
+        uint32_t reqstart = (uint32_t)ix->nreq;
         for (size_t k = 0; k < nw; k++) {
             size_t len = strlen(w);
             uint32_t id = intern(ix, w, len);
@@ -130,8 +129,47 @@ static void key_pats(rp_index *ix, rp_pat *v, size_t n, int pass, rp_buf *tmp)
             }
             w += len + 1;
         }
-        if (pass == 2)
-            v[i].key = (int)best;
+        if (pass == 1) {
+            for (size_t g = 0; g < ng; g++, w++)
+                for (; *w; w += strlen(w) + 1) {
+                    uint32_t id = intern(ix, w, strlen(w));
+                    ix->df[id]++; /* after intern, which may move df */
+                }
+            continue;
+        }
+        v[i].req = reqstart;
+        v[i].nreq = (uint32_t)nw;
+        v[i].nkey = 0;
+        if (best >= 0) {
+            RP_GROW(ix->req, ix->capreq, ix->nreq + 1);
+            v[i].key = (uint32_t)ix->nreq;
+            v[i].nkey = 1;
+            ix->req[ix->nreq++] = (uint32_t)best;
+            continue;
+        }
+        /* The any-of group whose words are named least. */
+        const char *gbest = NULL;
+        uint64_t gcost = UINT64_MAX;
+        for (size_t g = 0; g < ng; g++, w++) {
+            const char *start = w;
+            uint64_t cost = 0;
+            for (; *w; w += strlen(w) + 1) {
+                uint32_t id = intern(ix, w, strlen(w));
+                cost += ix->df[id];
+            }
+            if (cost < gcost) {
+                gcost = cost;
+                gbest = start;
+            }
+        }
+        if (!gbest)
+            continue;
+        v[i].key = (uint32_t)ix->nreq;
+        for (w = gbest; *w; w += strlen(w) + 1) {
+            RP_GROW(ix->req, ix->capreq, ix->nreq + 1);
+            ix->req[ix->nreq++] = intern(ix, w, strlen(w));
+            v[i].nkey++;
+        }
     }
 }
 
@@ -145,7 +183,7 @@ static void key_pats(rp_index *ix, rp_pat *v, size_t n, int pass, rp_buf *tmp)
 static void jit_pats(rp_pat *v, size_t n, bool all)
 {
     for (size_t i = 0; i < n; i++)
-        if (all || v[i].key < 0)
+        if (all || v[i].nkey == 0)
             rp_pattern_jit(v[i].pat);
 }
 
@@ -187,7 +225,7 @@ static bool rule_always(const rp_rule *r)
     if (r->nintents == 0 && r->npatterns == 0)
         return true;
     for (size_t i = 0; i < r->npatterns; i++)
-        if (r->patterns[i].key < 0)
+        if (r->patterns[i].nkey == 0)
             return true;
     return false;
 }
@@ -206,10 +244,13 @@ static void build_stage(rp_index *ix, const rp_persona *p, const rp_stage *st,
             continue;
         }
         for (size_t i = 0; i < r->npatterns; i++)
-            sx->off[r->patterns[i].key]++;
+            for (uint32_t k = 0; k < r->patterns[i].nkey; k++)
+                sx->off[ix->req[r->patterns[i].key + k]]++;
         for (size_t i = 0; i < r->nintents; i++)
             sx->off[ix->nwords + (size_t)r->intents[i]]++;
-        total += r->npatterns + r->nintents;
+        for (size_t i = 0; i < r->npatterns; i++)
+            total += r->patterns[i].nkey;
+        total += r->nintents;
     }
     /* Counts to starts, then fill (positions come in ascending order). */
     uint32_t sum = 0;
@@ -226,7 +267,8 @@ static void build_stage(rp_index *ix, const rp_persona *p, const rp_stage *st,
         if (rule_always(r))
             continue;
         for (size_t i = 0; i < r->npatterns; i++)
-            sx->pos[fill[r->patterns[i].key]++] = (uint32_t)c;
+            for (uint32_t k = 0; k < r->patterns[i].nkey; k++)
+                sx->pos[fill[ix->req[r->patterns[i].key + k]]++] = (uint32_t)c;
         for (size_t i = 0; i < r->nintents; i++)
             sx->pos[fill[ix->nwords + (size_t)r->intents[i]]++] = (uint32_t)c;
     }
@@ -378,9 +420,12 @@ size_t rp_index_candidates(const rp_present *pr, size_t stage,
 
 bool rp_present_may(const rp_present *pr, const rp_pat *pat)
 {
-    if (!pr || !pr->ix || pat->key < 0)
+    if (!pr || !pr->ix || pat->nkey == 0)
         return true;
-    if (pr->stamp[pat->key] != pr->gen)
+    bool any = false;
+    for (uint32_t i = 0; i < pat->nkey && !any; i++)
+        any = pr->stamp[pr->req[pat->key + i]] == pr->gen;
+    if (!any)
         return false;
     for (uint32_t i = 0; i < pat->nreq; i++)
         if (pr->stamp[pr->req[pat->req + i]] != pr->gen)

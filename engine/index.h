@@ -2,15 +2,17 @@
  * index.h - the rule index: which rules and patterns a line can trigger.
  *
  * Every compiled pattern knows the literal words any match must contain
- * (rp_pattern_required_words).  At load time each pattern gets one key:
- * its required word that the fewest patterns of the persona share (or
- * none, when it requires no word).  A learner's line can only match a
- * pattern whose key is one of its words, so a turn need only try:
+ * (rp_pattern_required_words), or else groups of words one of which it
+ * must contain (rp_pattern_required_any).  At load time each pattern gets
+ * its keys: its required word that the fewest patterns of the persona
+ * name, or else the words of its least named group (or none, when it
+ * requires no word).  A line can only match a pattern one of whose keys
+ * is one of its words, so a turn need only try:
  *
  *   - the rules with a pattern keyed on a word of the line,
  *   - the rules triggered by an intent the line has,
  *   - and the rules that have neither (no trigger, or a pattern with no
- *     required word, such as a raw regex);
+ *     keys, such as a raw regex);
  *
  * in the stage's order.  PCRE2 still confirms every candidate, so the
  * answer is the one trying every rule would give.  Intent patterns,

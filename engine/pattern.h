@@ -59,6 +59,10 @@
 enum {
     RP_PAT_RAW = 1 << 0,   /* src is a PCRE2 regex */
     RP_PAT_NOJIT = 1 << 1, /* skip JIT compilation (benchmarks, tests) */
+    /* Normalise literal words as the persona normalises lines: without
+     * contraction or chat expansion (settings: contractions, chat). */
+    RP_PAT_NOCONTRACTIONS = 1 << 2,
+    RP_PAT_NOCHAT = 1 << 3,
 };
 
 /* Word sets for @name: the compiler asks this callback for the entries of
@@ -134,5 +138,12 @@ pcre2_match_data *rp_pattern_match_data(void);
  * word; optional parts and sets contribute nothing; raw regexes
  * contribute nothing.  A pattern with no required word returns 0. */
 size_t rp_pattern_required_words(const rp_pattern *p, rp_buf *out);
+
+/* For a pattern with no required word: groups of words of which every
+ * match contains at least one (an alternative each of whose branches
+ * requires a word, or a word set): appended to out as words each followed
+ * by a NUL, each group closed by an empty word; the number of groups is
+ * returned (0 when there is none, or the pattern requires words). */
+size_t rp_pattern_required_any(const rp_pattern *p, rp_buf *out);
 
 #endif

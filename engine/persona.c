@@ -769,6 +769,10 @@ static bool compile_pat(loader *L, const ynode *n, bool raw, rp_pat *out)
     rp_pattern_error err;
     /* JIT later, where it pays (rp_index_build). */
     unsigned flags = RP_PAT_NOJIT | (raw ? RP_PAT_RAW : 0);
+    if (!(L->p->norm_flags & RP_NORM_CONTRACTIONS))
+        flags |= RP_PAT_NOCONTRACTIONS;
+    if (!(L->p->norm_flags & RP_NORM_CHAT))
+        flags |= RP_PAT_NOCHAT;
     rp_pattern *pat =
         rp_pattern_compile(n->str, n->len, flags, set_lookup, L->p, &err);
     if (!pat) {

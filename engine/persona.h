@@ -27,9 +27,11 @@ typedef struct rp_pos {
 typedef struct rp_pat {
     rp_pattern *pat;
     rp_pos pos;
-    int key;       /* rule index key word (index.h), -1: none */
-    uint32_t req;  /* its required words: index's req[req..req+nreq) */
-    uint32_t nreq; /* (set by rp_index_build) */
+    /* Set by rp_index_build (index.h): the pattern can match a line only
+     * if one of its key words, index req[key..key+nkey), is there (nkey
+     * 0: any line), and all its required words req[req..req+nreq). */
+    uint32_t key, nkey;
+    uint32_t req, nreq;
 } rp_pat;
 
 typedef enum rp_value_kind {

@@ -177,7 +177,7 @@ static bool is_stopword(const rp_persona *p, const char *w, size_t n)
 {
     const rp_rubric *rb = &p->rubric;
     for (size_t i = 0; i < rb->nstopwords; i++)
-        if (strlen(rb->stopwords[i]) == n &&
+        if (rb->stopwords[i][0] == w[0] && strlen(rb->stopwords[i]) == n &&
             memcmp(rb->stopwords[i], w, n) == 0)
             return true;
     return false;

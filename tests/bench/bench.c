@@ -18,7 +18,12 @@
  * (the rule index off), for comparisons.  RAPPORT_NOJIT=1 in the
  * environment loads without JIT.  Uses only the public header.
  *
- * Usage: bench [--mode engine|full] [--noindex] [--seed N] PERSONA CORPUS
+ * --lines K answers only the first K lines.  --examples K makes the
+ * corpus from the persona's own rule examples, cycled to K lines, for a
+ * shipped persona (a conversation that ends is restarted).
+ *
+ * Usage: bench [--mode engine|full] [--noindex] [--seed N] [--lines K]
+ *              PERSONA (CORPUS | --examples K)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -97,6 +102,26 @@ static char **read_lines(const char *path, size_t *n)
     return v;
 }
 
+/* k lines: the persona's rule examples in rule order, cycled. */
+static char **examples_corpus(const rp_persona *p, size_t k, size_t *n)
+{
+    size_t total = 0;
+    for (size_t r = 0; r < rp_persona_rule_count(p); r++)
+        total += rp_persona_rule_example_count(p, r);
+    *n = 0;
+    if (!total)
+        return NULL;
+    char **v = calloc(k, sizeof *v);
+    if (!v)
+        abort();
+    while (*n < k)
+        for (size_t r = 0; r < rp_persona_rule_count(p) && *n < k; r++)
+            for (size_t e = 0;
+                 e < rp_persona_rule_example_count(p, r) && *n < k; e++)
+                v[(*n)++] = strdup(rp_persona_rule_example(p, r, e, NULL));
+    return v;
+}
+
 static rp_persona *load(const char *path, unsigned flags, double *ms)
 {
     rp_load_options o = {0};
@@ -120,6 +145,7 @@ int main(int argc, char **argv)
     const char *mode = "engine";
     bool index = true;
     uint64_t seed = 1;
+    size_t max_lines = SIZE_MAX, examples = 0;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc)
@@ -128,21 +154,27 @@ int main(int argc, char **argv)
             index = false;
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--lines") == 0 && i + 1 < argc)
+            max_lines = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--examples") == 0 && i + 1 < argc)
+            examples = strtoull(argv[++i], NULL, 10);
         else
             break;
     }
     bool full = strcmp(mode, "full") == 0;
-    if (argc - i != 2 || (!full && strcmp(mode, "engine") != 0)) {
+    if (argc - i != (examples ? 1 : 2) ||
+        (!full && strcmp(mode, "engine") != 0)) {
         fprintf(stderr, "usage: bench [--mode engine|full] [--noindex] "
-                        "[--seed N] PERSONA CORPUS\n");
+                        "[--seed N] [--lines K] PERSONA "
+                        "(CORPUS | --examples K)\n");
         return 64;
     }
     const char *env = getenv("RAPPORT_NOJIT");
     unsigned flags = env && *env && strcmp(env, "0") != 0 ? RP_LOAD_NOJIT : 0;
 
     size_t n = 0;
-    char **lines = read_lines(argv[i + 1], &n);
-    if (!lines || n == 0) {
+    char **lines = examples ? NULL : read_lines(argv[i + 1], &n);
+    if (!examples && (!lines || n == 0)) {
         fprintf(stderr, "bench: no lines in %s\n", argv[i + 1]);
         return 2;
     }
@@ -158,6 +190,16 @@ int main(int argc, char **argv)
     if (!p)
         return 2;
     double rss_load = rss_now_mb();
+    if (examples) {
+        lines = examples_corpus(p, examples, &n);
+        if (!n) {
+            fprintf(stderr, "bench: %s has no rule examples\n", argv[i]);
+            return 2;
+        }
+    }
+    size_t nall = n; /* lines to free */
+    if (n > max_lines)
+        n = max_lines;
 
     rp_session *s = rp_session_new(p, seed);
     rp_session_set_trace(s, false);
@@ -206,7 +248,7 @@ int main(int argc, char **argv)
     (void)sink;
     rp_session_free(s);
     rp_persona_free(p);
-    for (size_t k = 0; k < n; k++)
+    for (size_t k = 0; k < nall; k++)
         free(lines[k]);
     free(lines);
     free(lat);
