@@ -201,9 +201,10 @@ bench-gen:
 	  python3 tests/bench/gen_persona.py $$n $(BENCH_DIR) || exit 1; done
 
 bench: $(BENCH_BIN) $(BIN) bench-gen
-	@sh tests/bench/run.sh ./$(BENCH_BIN) ./$(BIN) $(BENCH_DIR) \
+	@sh tests/bench/run.sh $(abspath $(BENCH_BIN)) $(abspath $(BIN)) $(BENCH_DIR) \
 	  "$(BENCH_SIZES)" $(BENCH_PERSONA)
 
 bench-peers: $(BENCH_BIN)
-	@$(PEERS_DIR)/compare.sh "python3 tests/bench/workload2persona.py" \
-	  ./$(BENCH_BIN) "$(PEER_SIZES)" $(PEER_RUNS) $(PEER_LINES)
+	@$(PEERS_DIR)/compare.sh \
+	  "python3 $(abspath tests/bench/workload2persona.py)" \
+	  $(abspath $(BENCH_BIN)) "$(PEER_SIZES)" $(PEER_RUNS) $(PEER_LINES)

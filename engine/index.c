@@ -13,6 +13,7 @@
 #include "util.h"
 
 typedef struct stage_ix {
+    size_t ncands;
     uint32_t *off;    /* per key: start in pos; [nkeys] is the end */
     uint32_t *pos;    /* candidate positions, ascending per key */
     uint32_t *always; /* positions of rules tried whatever the line */
@@ -234,6 +235,7 @@ static void build_stage(rp_index *ix, const rp_persona *p, const rp_stage *st,
                         stage_ix *sx)
 {
     size_t nkeys = ix->nwords + ix->nintents;
+    sx->ncands = st->ncands;
     sx->off = xcalloc(nkeys + 1, sizeof *sx->off);
     sx->always = xcalloc(st->ncands + 1, sizeof *sx->always);
     size_t total = 0;
@@ -319,6 +321,7 @@ void rp_present_free(rp_present *pr)
 {
     free(pr->stamp);
     free(pr->words);
+    free(pr->bits);
     memset(pr, 0, sizeof *pr);
 }
 
@@ -370,8 +373,8 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-size_t rp_index_candidates(const rp_present *pr, size_t stage,
-                           const rp_hits *hits, uint32_t **out, size_t *cap)
+size_t rp_index_candidates(rp_present *pr, size_t stage, const rp_hits *hits,
+                           uint32_t **out, size_t *cap)
 {
     const rp_index *ix = pr->ix;
     const stage_ix *sx = &ix->st[stage];
@@ -398,9 +401,26 @@ size_t rp_index_candidates(const rp_present *pr, size_t stage,
         }
     }
     uint32_t *v = *out;
+    size_t need = (ix->st[stage].ncands + 63) / 64;
     if (lists < 2) {
         /* One list is sorted already. */
-    } else if (n <= 16) {
+    } else if (n > 32 && need <= n) {
+        /* Many: mark them in a bitmap and read it in order (linear in
+         * the stage's rules / 64, not n log n). */
+        if (pr->nbits < need) {
+            free(pr->bits);
+            pr->bits = xcalloc(need, sizeof *pr->bits);
+            pr->nbits = need;
+        }
+        for (size_t i = 0; i < n; i++)
+            pr->bits[v[i] / 64] |= (uint64_t)1 << (v[i] % 64);
+        size_t u = 0;
+        for (size_t w = 0; w < need; w++)
+            for (uint64_t b = pr->bits[w]; b; b &= b - 1)
+                v[u++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+        memset(pr->bits, 0, need * sizeof *pr->bits);
+        return u;
+    } else if (n <= 32) {
         for (size_t i = 1; i < n; i++) {
             uint32_t x = v[i];
             size_t j = i;

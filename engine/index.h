@@ -49,6 +49,8 @@ typedef struct rp_present {
     uint32_t gen;
     uint32_t *words; /* key words of this line, each once */
     size_t nwords, capwords;
+    uint64_t *bits; /* candidate positions, to order a big union */
+    size_t nbits;   /* 64-bit words */
 } rp_present;
 
 void rp_present_free(rp_present *pr);
@@ -62,8 +64,8 @@ bool rp_present_may(const rp_present *pr, const rp_pat *pat);
 
 /* The positions in stage's candidate list (rp_stage.cands) of the rules
  * the line may trigger, ascending, into *out (grown as needed); returns
- * how many.  hits are the line's intents. */
-size_t rp_index_candidates(const rp_present *pr, size_t stage,
+ * how many.  hits are the line's intents.  Uses pr's scratch bitmap. */
+size_t rp_index_candidates(rp_present *pr, size_t stage,
                            const struct rp_hits *hits, uint32_t **out,
                            size_t *cap);
 

@@ -967,6 +967,16 @@ void rp_text_stem(rp_text *t, struct sb_stemmer *stemmer)
  * the allocation does not matter) and append its tokens to out. */
 void rp_text_norm_phrase(const char *w, size_t n, unsigned flags, rp_buf *out)
 {
+    /* Most literals are one plain lower-case word that normalises to
+     * itself: skip the whole normaliser (load time of big personas). */
+    size_t k = 0;
+    while (k < n &&
+           ((w[k] >= 'a' && w[k] <= 'z') || (w[k] >= '0' && w[k] <= '9')))
+        k++;
+    if (n > 0 && k == n && !word_lookup(w, n, flags)) {
+        rp_buf_put(out, w, n);
+        return;
+    }
     rp_text t;
     rp_text_init(&t);
     rp_text_set(&t, w, n, flags);
