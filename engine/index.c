@@ -29,9 +29,10 @@ struct rp_index {
     uint32_t *req; /* required word ids of every pattern, rp_pat.req */
     size_t nreq, capreq;
     size_t nwords, capwords;
-    uint32_t *slots; /* word id + 1; 0 is empty */
-    size_t nslots;   /* a power of two */
-    size_t nintents; /* keys: words, then intents */
+    uint32_t *slots;     /* word id + 1; 0 is empty */
+    unsigned char *stop; /* per word id: a rubric stopword */
+    size_t nslots;       /* a power of two */
+    size_t nintents;     /* keys: words, then intents */
     stage_ix *st;
     size_t nstages;
 };
@@ -286,6 +287,14 @@ rp_index *rp_index_build(rp_persona *p)
     key_all(ix, p, 1, &tmp);
     key_all(ix, p, 2, &tmp);
     rp_buf_free(&tmp);
+    /* The rubric's stopwords join the dictionary, flagged, so the scorer
+     * looks them up by hash (a word never a key only costs a slot). */
+    for (size_t i = 0; i < p->rubric.nstopwords; i++)
+        intern(ix, p->rubric.stopwords[i], strlen(p->rubric.stopwords[i]));
+    ix->stop = xcalloc(ix->nwords + 1, 1);
+    for (size_t i = 0; i < p->rubric.nstopwords; i++)
+        ix->stop[find_word(ix, p->rubric.stopwords[i],
+                           strlen(p->rubric.stopwords[i]))] = 1;
     free(ix->df);
     ix->df = NULL;
     ix->nintents = p->nintents;
@@ -314,6 +323,7 @@ void rp_index_free(rp_index *ix)
     free(ix->df);
     free(ix->req);
     free(ix->slots);
+    free(ix->stop);
     free(ix);
 }
 
@@ -438,17 +448,8 @@ size_t rp_index_candidates(rp_present *pr, size_t stage, const rp_hits *hits,
     return u;
 }
 
-bool rp_present_may(const rp_present *pr, const rp_pat *pat)
+bool rp_index_stopword(const rp_index *ix, const char *w, size_t n)
 {
-    if (!pr || !pr->ix || pat->nkey == 0)
-        return true;
-    bool any = false;
-    for (uint32_t i = 0; i < pat->nkey && !any; i++)
-        any = pr->stamp[pr->req[pat->key + i]] == pr->gen;
-    if (!any)
-        return false;
-    for (uint32_t i = 0; i < pat->nreq; i++)
-        if (pr->stamp[pr->req[pat->req + i]] != pr->gen)
-            return false;
-    return true;
+    long id = find_word(ix, w, n);
+    return id >= 0 && ix->stop[id];
 }

@@ -58,9 +58,26 @@ void rp_present_free(rp_present *pr);
 /* Find the key words of t (ix NULL turns the index off for this line). */
 void rp_present_scan(rp_present *pr, const rp_index *ix, const rp_text *t);
 
-/* Can pattern pat match the scanned line?  Only when every word it
- * requires is there (always true when the index is off). */
-bool rp_present_may(const rp_present *pr, const rp_pat *pat);
+/* Can pattern pat match the scanned line?  Only when one of its keys and
+ * every word it requires are there (always true when the index is off).
+ * Inline: the recogniser asks it of every intent pattern on every line. */
+static inline bool rp_present_may(const rp_present *pr, const rp_pat *pat)
+{
+    if (!pr || !pr->ix || pat->nkey == 0)
+        return true;
+    bool any = false;
+    for (uint32_t i = 0; i < pat->nkey && !any; i++)
+        any = pr->stamp[pr->req[pat->key + i]] == pr->gen;
+    if (!any)
+        return false;
+    for (uint32_t i = 0; i < pat->nreq; i++)
+        if (pr->stamp[pr->req[pat->req + i]] != pr->gen)
+            return false;
+    return true;
+}
+
+/* Is w[0..n) one of the persona's stopwords (rubric)? */
+bool rp_index_stopword(const rp_index *ix, const char *w, size_t n);
 
 /* The positions in stage's candidate list (rp_stage.cands) of the rules
  * the line may trigger, ascending, into *out (grown as needed); returns
