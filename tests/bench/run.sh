@@ -16,17 +16,17 @@ for n in $SIZES; do
   $BENCH "$DIR/gen_$n.yaml" "$DIR/gen_$n.txt" | sed "s/^{/{\"case\":\"gen_$n\",/" | tee -a "$out"
   echo "== the same, index off (first $NOINDEX_LINES lines)"
   $BENCH --noindex --lines "$NOINDEX_LINES" "$DIR/gen_$n.yaml" "$DIR/gen_$n.txt" |
-    sed "s/^{/{\"case\":\"gen_$n noindex\",/" | tee -a "$out"
+    sed "s/^{/{\"case\":\"gen_$n:noindex\",/" | tee -a "$out"
   echo "== the same, no JIT"
   RAPPORT_NOJIT=1 $BENCH "$DIR/gen_$n.yaml" "$DIR/gen_$n.txt" |
-    sed "s/^{/{\"case\":\"gen_$n nojit\",/" | tee -a "$out"
+    sed "s/^{/{\"case\":\"gen_$n:nojit\",/" | tee -a "$out"
 done
 echo "== full turn with scoring, personas/$PERSONA.yaml, its rule examples cycled to 10000 lines"
 $BENCH --mode full --examples 10000 "personas/$PERSONA.yaml" |
-  sed "s/^{/{\"case\":\"$PERSONA full\",/" | tee -a "$out"
+  sed "s/^{/{\"case\":\"$PERSONA:full\",/" | tee -a "$out"
 echo "== engine alone, the same lines"
 $BENCH --examples 10000 "personas/$PERSONA.yaml" |
-  sed "s/^{/{\"case\":\"$PERSONA engine\",/" | tee -a "$out"
+  sed "s/^{/{\"case\":\"$PERSONA:engine\",/" | tee -a "$out"
 echo "== rapport test scripts/"
 t0=$(date +%s.%N)
 $RAPPORT test scripts/ >/dev/null
