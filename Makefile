@@ -334,3 +334,40 @@ clean:
 
 -include $(ENGINE_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d)
 -include $(wildcard $(FUZZ_BUILD)/*/*.d)
+
+# --------------------------------------------------------------- bench
+# `make bench`: the engine alone on generated personas of 100, 1,000 and
+# 10,000 rules (with and without the rule index), the full turn with
+# scoring on a shipped persona, and the time `rapport test scripts/`
+# takes.  `make bench-peers`: rapport against RiveScript-js and a naive
+# regex scan on the shared workload (../shared/bench/peers).  Never part
+# of `make check`.
+BENCH_BIN   := $(BUILD)/bench/bench
+BENCH_DIR   := $(BUILD)/bench
+BENCH_SIZES ?= 100 1000 10000
+BENCH_PERSONA ?= rushed-alumnus
+PEERS_DIR   ?= $(firstword $(wildcard ../shared/bench/peers \
+                 ../../shared/bench/peers) ../shared/bench/peers)
+PEER_SIZES  ?= 100 1000 10000
+PEER_RUNS   ?= 3
+PEER_LINES  ?= 10000
+
+.PHONY: bench bench-peers bench-gen
+
+$(BENCH_BIN): tests/bench/bench.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) -o $@
+
+bench-gen:
+	@mkdir -p $(BENCH_DIR)
+	@for n in $(BENCH_SIZES); do \
+	  python3 tests/bench/gen_persona.py $$n $(BENCH_DIR) || exit 1; done
+
+bench: $(BENCH_BIN) $(BIN) bench-gen
+	@sh tests/bench/run.sh $(abspath $(BENCH_BIN)) $(abspath $(BIN)) $(BENCH_DIR) \
+	  "$(BENCH_SIZES)" $(BENCH_PERSONA)
+
+bench-peers: $(BENCH_BIN)
+	@$(PEERS_DIR)/compare.sh \
+	  "python3 $(abspath tests/bench/workload2persona.py)" \
+	  $(abspath $(BENCH_BIN)) "$(PEER_SIZES)" $(PEER_RUNS) $(PEER_LINES)

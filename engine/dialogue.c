@@ -30,6 +30,7 @@
 #include <libstemmer.h>
 #include <math.h>
 
+#include "index.h"
 #include "intent.h"
 #include "keyword.h"
 #include "persona.h"
@@ -84,6 +85,12 @@ struct rp_session {
     int ending;
     int last_rule;
     bool trace;
+    bool scoring;    /* score lines and keep the history */
+    bool use_index;  /* try only the rules the index lets through */
+    rp_present pres; /* key words of the current line */
+    uint32_t *cand;  /* this turn's candidate positions */
+    size_t capcand;
+    int engaged; /* turns of the history that were engaging */
     double *meters;
     double *before; /* meter values at the start of the turn */
     rp_value *vars;
@@ -135,6 +142,7 @@ static void clear_history(rp_session *s)
     }
     s->nhist = 0;
     s->plast_words = 0;
+    s->engaged = 0;
 }
 
 /* Remember the content stems of a persona line, for follow-ups. */
@@ -189,6 +197,8 @@ rp_session *rp_session_new(const rp_persona *p, uint64_t seed)
     s->p = p;
     s->seed = seed;
     s->trace = true;
+    s->scoring = true;
+    s->use_index = true;
     s->meters = xcalloc(p->nmeters + 1, sizeof(double));
     s->before = xcalloc(p->nmeters + 1, sizeof(double));
     s->vars = xcalloc(p->nvars + 1, sizeof(rp_value));
@@ -246,6 +256,8 @@ void rp_session_free(rp_session *s)
     rp_buf_free(&s->opening);
     rp_text_free(&s->text);
     rp_hits_free(&s->hits);
+    rp_present_free(&s->pres);
+    free(s->cand);
     pcre2_match_data_free(s->md);
     pcre2_match_context_free(s->mctx);
     rp_buf_free(&s->t.reply);
@@ -275,6 +287,16 @@ void rp_session_restart(rp_session *s)
 void rp_session_set_trace(rp_session *s, bool on)
 {
     s->trace = on;
+}
+
+void rp_session_set_scoring(rp_session *s, bool on)
+{
+    s->scoring = on;
+}
+
+void rp_session_set_index(rp_session *s, bool on)
+{
+    s->use_index = on;
 }
 
 /* ------------------------------------------------------------------ */
@@ -570,6 +592,8 @@ static int rule_triggered(rp_session *s, const rp_rule *r, rp_match *m,
     }
     bool limit = false;
     for (size_t i = 0; i < r->npatterns && !trig; i++) {
+        if (!rp_present_may(&s->pres, &r->patterns[i]))
+            continue; /* lacks a word the pattern requires */
         int rc = rp_pattern_match(r->patterns[i].pat, s->text.match.ptr,
                                   s->text.match.len, 0, s->md, s->mctx, m);
         if (rc == RP_MATCH_OK) {
@@ -742,7 +766,8 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
 
     /* Stages 1 and 2: normalise, recognise. */
     rp_text_set(&s->text, line ? line : "", len, p->norm_flags);
-    rp_intent_recognise(p, &s->text, s->md, s->mctx, &s->hits);
+    rp_present_scan(&s->pres, s->use_index ? p->index : NULL, &s->text);
+    rp_intent_recognise_ix(p, &s->text, &s->pres, s->md, s->mctx, &s->hits);
     if (s->trace)
         publish_hits(s);
     else
@@ -750,7 +775,8 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
 
     /* Stage 4 reads the line in the context before this turn's reply. */
     bool closing = p->stages[s->stage].closing;
-    score_current(s, s->turn, closing);
+    if (s->scoring)
+        score_current(s, s->turn, closing);
 
     /* Time passes. */
     memcpy(s->before, s->meters, p->nmeters * sizeof(double));
@@ -763,8 +789,15 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
     int fired = -1;
     rp_match m;
     bool have_m = false;
-    for (size_t c = 0; c < st->ncands && fired < 0; c++) {
-        int ri = st->cands[c];
+    /* With the index (and no trace, which lists every rule), only the
+     * rules the line may trigger, in the same order. */
+    size_t ncand = st->ncands;
+    bool indexed = s->pres.ix && !s->trace;
+    if (indexed)
+        ncand = rp_index_candidates(&s->pres, (size_t)s->stage, &s->hits,
+                                    &s->cand, &s->capcand);
+    for (size_t c = 0; c < ncand && fired < 0; c++) {
+        int ri = st->cands[indexed ? s->cand[c] : c];
         const rp_rule *r = &p->rules[ri];
         int trig = rule_triggered(s, r, &m, &have_m);
         if (trig <= 0) {
@@ -843,7 +876,8 @@ int rp_session_turn(rp_session *s, const char *line, size_t len,
     if (!t->reply.ptr)
         rp_buf_puts(&t->reply, "");
 
-    record_turn(s, closing);
+    if (s->scoring)
+        record_turn(s, closing);
 
     /* Detail pointers are fixed now that the buffer no longer moves. */
     for (size_t i = 0; i < t->ntrace; i++)
@@ -866,7 +900,8 @@ int rp_session_check_example(rp_session *s, size_t rule, const char *line,
     if (rule >= p->nrules || (!line && len))
         return RP_EINVAL;
     rp_text_set(&s->text, line ? line : "", len, p->norm_flags);
-    rp_intent_recognise(p, &s->text, s->md, s->mctx, &s->hits);
+    rp_present_scan(&s->pres, s->use_index ? p->index : NULL, &s->text);
+    rp_intent_recognise_ix(p, &s->text, &s->pres, s->md, s->mctx, &s->hits);
     rp_match m;
     bool have_m;
     if (rule_triggered(s, &p->rules[rule], &m, &have_m) <= 0)
@@ -909,10 +944,7 @@ int rp_session_check_example(rp_session *s, size_t rule, const char *line,
 
 static bool rapport_built(const rp_session *s)
 {
-    int engaged = 0;
-    for (size_t i = 0; i < s->nhist; i++)
-        engaged += rp_score_engaged(s->hist[i].score);
-    return engaged >= s->p->rubric.rapport_turns;
+    return s->engaged >= s->p->rubric.rapport_turns;
 }
 
 /* Score s->text (already normalised and recognised) as learner turn
@@ -956,6 +988,7 @@ static void record_turn(rp_session *s, bool closing)
     r->user_words = s->text.nwords;
     r->score = rp_score_new();
     rp_score_copy(r->score, t->score);
+    s->engaged += rp_score_engaged(r->score);
     add_persona_line(s, r->persona);
     r->persona_words = s->plast_words;
 }
@@ -980,7 +1013,8 @@ int rp_session_score_line(rp_session *s, const char *context, int turn,
     rp_score_content_stems(p, &s->ptext, &s->scratch);
     const char *stems[1] = {s->scratch.ptr ? s->scratch.ptr : ""};
     rp_text_set(&s->text, line ? line : "", len, p->norm_flags);
-    rp_intent_recognise(p, &s->text, s->md, s->mctx, &s->hits);
+    rp_present_scan(&s->pres, s->use_index ? p->index : NULL, &s->text);
+    rp_intent_recognise_ix(p, &s->text, &s->pres, s->md, s->mctx, &s->hits);
     rp_text_stem(&s->text, s->stemmer);
     rp_score_ctx ctx;
     ctx.turn = turn;

@@ -10,6 +10,8 @@
  */
 #include "intent.h"
 
+#include "index.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,11 +102,13 @@ void rp_intent_src_span(const rp_text *t, const rp_span *s, size_t *a,
 }
 
 static bool any_match(const rp_pat *pats, size_t n, const rp_text *t,
-                      pcre2_match_data *md, pcre2_match_context *mctx,
-                      rp_hits *out)
+                      const rp_present *pr, pcre2_match_data *md,
+                      pcre2_match_context *mctx, rp_hits *out)
 {
     rp_match m;
     for (size_t i = 0; i < n; i++) {
+        if (!rp_present_may(pr, &pats[i]))
+            continue;
         int rc = rp_pattern_match(pats[i].pat, t->match.ptr, t->match.len, 0,
                                   md, mctx, &m);
         if (rc == RP_MATCH_OK)
@@ -119,6 +123,13 @@ void rp_intent_recognise(const rp_persona *p, const rp_text *t,
                          pcre2_match_data *md, pcre2_match_context *mctx,
                          rp_hits *out)
 {
+    rp_intent_recognise_ix(p, t, NULL, md, mctx, out);
+}
+
+void rp_intent_recognise_ix(const rp_persona *p, const rp_text *t,
+                            const rp_present *pr, pcre2_match_data *md,
+                            pcre2_match_context *mctx, rp_hits *out)
+{
     out->n = 0;
     out->limit_hits = 0;
     for (size_t i = 0; i < p->nintents; i++) {
@@ -126,6 +137,8 @@ void rp_intent_recognise(const rp_persona *p, const rp_text *t,
         rp_hit best;
         bool have = false;
         for (size_t j = 0; j < in->npatterns; j++) {
+            if (!rp_present_may(pr, &in->patterns[j]))
+                continue;
             rp_match m;
             int rc = rp_pattern_match(in->patterns[j].pat, t->match.ptr,
                                       t->match.len, 0, md, mctx, &m);
@@ -147,7 +160,8 @@ void rp_intent_recognise(const rp_persona *p, const rp_text *t,
         }
         if (!have)
             continue;
-        if (in->nunless && any_match(in->unless, in->nunless, t, md, mctx, out))
+        if (in->nunless &&
+            any_match(in->unless, in->nunless, t, pr, md, mctx, out))
             continue;
         RP_GROW(out->v, out->cap, out->n + 1);
         out->v[out->n++] = best;

@@ -17,6 +17,8 @@
 #include "persona.h"
 #include "text.h"
 
+struct rp_present;
+
 /* Words before a match that are searched for a negator.  The scope also
  * ends at clause punctuation and at a contrast word ("but", "although"):
  * "I'm not here to ask for a job" is negated, "not much, but a job" and
@@ -47,6 +49,12 @@ void rp_hits_free(rp_hits *h);
 void rp_intent_recognise(const rp_persona *p, const rp_text *t,
                          pcre2_match_data *md, pcre2_match_context *mctx,
                          rp_hits *out);
+/* The same, trying only the patterns the rule index says may match
+ * (pr from rp_present_scan of t; NULL tries every pattern).  The hits
+ * are the same either way. */
+void rp_intent_recognise_ix(const rp_persona *p, const rp_text *t,
+                            const struct rp_present *pr, pcre2_match_data *md,
+                            pcre2_match_context *mctx, rp_hits *out);
 
 /* The hit for intent i, or NULL.  With live_only, a negated hit of a
  * negatable intent counts as absent. */

@@ -27,8 +27,17 @@
 
 #include "text.h"
 
-/* Patterns' literal words are normalised like a learner's line. */
-#define NORM_FLAGS RP_NORM_DEFAULT
+/* Patterns' literal words are normalised like a learner's line, with
+ * the persona's settings (RP_PAT_NOCONTRACTIONS, RP_PAT_NOCHAT). */
+static unsigned norm_flags(unsigned pat_flags)
+{
+    unsigned f = RP_NORM_DEFAULT;
+    if (pat_flags & RP_PAT_NOCONTRACTIONS)
+        f &= ~(unsigned)RP_NORM_CONTRACTIONS;
+    if (pat_flags & RP_PAT_NOCHAT)
+        f &= ~(unsigned)RP_NORM_CHAT;
+    return f;
+}
 /* Pairs in the match data: group 0, 32 raw groups, slack. */
 #define MATCH_PAIRS 40
 
@@ -42,6 +51,9 @@ struct rp_pattern {
     unsigned ncaps; /* capture groups, at most RP_PAT_MAX_CAPS */
     char *req;      /* required words, each followed by a NUL */
     size_t req_len, nreq;
+    char *any; /* any-of groups: words each followed by a NUL, each group
+                  ended by an empty word */
+    size_t any_len, nany;
 };
 
 /* ------------------------------------------------------------------ */
@@ -204,6 +216,7 @@ typedef struct parser {
     rp_set_lookup lookup;
     void *lookup_ctx;
     rp_pattern_error *err;
+    unsigned norm; /* RP_NORM_* for literal words */
 } parser;
 
 /* Add a node with no children; returns its index. */
@@ -369,7 +382,7 @@ static int parse_word(parser *P, const tok *t)
         return ni;
     }
     ni = new_node(P, N_LIT, t->off);
-    if (norm_literal(P, ni, w, n, NORM_FLAGS))
+    if (norm_literal(P, ni, w, n, P->norm))
         return ni;
     /* Nothing left: a dash or an ellipsis is still punctuation. */
     char c = probe_punct(w, n);
@@ -710,11 +723,10 @@ static void wl_add(wlist *l, const char *w, size_t n)
  * Extended-A in both the learner's line and our literals, so words made
  * of those are safe.  Other scripts keep their case (Greek, Cyrillic...),
  * and a few letters have caseless twins that text.c does not fold (micro
- * sign / Greek mu, a-ring / Angstrom sign, sharp s / capital sharp s,
- * long s / s): words with those are not claimed.  (Two twins remain, as
- * claiming no word with "k" or "s" would empty the index: the Kelvin sign
- * U+212A and the long s U+017F in a learner's line match "k" and "s";
- * text.c should fold them.) */
+ * sign / Greek mu, a-ring / Angstrom sign, sharp s / capital sharp s):
+ * words with those are not claimed.  The twins of ASCII letters, the
+ * Kelvin sign U+212A and the long s U+017F, text.c folds to "k" and "s"
+ * in both the learner's line and our literals. */
 static bool index_safe(const char *w, size_t n)
 {
     const unsigned char *s = (const unsigned char *)w;
@@ -794,6 +806,84 @@ static void req_node(const parser *P, int ni, wlist *out)
     }
 }
 
+/* The longest word of w[0..n) that the index may rely on, or 0. */
+static size_t longest_word(const char *w, size_t n, size_t *at)
+{
+    size_t i = 0, start, len, best = 0;
+    bool last;
+    while (next_word(w, n, &i, &start, &len, &last))
+        if (len > best && !ends_in_punct(w + start, len) &&
+            index_safe(w + start, len)) {
+            best = len;
+            *at = start;
+        }
+    return best;
+}
+
+/* Any-of groups of the elements of sequence ni (recursing into nested
+ * sequences only): an alternative none of whose branches is free of
+ * required words, or a word set, means every match contains one of its
+ * branches' (entries') words.  Each branch gives its longest required
+ * word.  Appended to out as words each followed by a NUL, each group
+ * closed by an empty word; returns the number of groups. */
+static size_t any_node(const parser *P, int ni, rp_buf *out)
+{
+    const node *nd = &P->nodes[ni];
+    size_t groups = 0;
+    if (nd->kind == N_SEQ) {
+        for (int c = nd->child; c >= 0; c = P->nodes[c].next)
+            groups += any_node(P, c, out);
+        return groups;
+    }
+    size_t mark = out->len;
+    bool ok = true;
+    if (nd->kind == N_GROUP) {
+        for (int c = nd->child; c >= 0 && ok; c = P->nodes[c].next) {
+            wlist br = {0};
+            req_node(P, c, &br);
+            const char *w = br.b.ptr, *best = NULL;
+            size_t blen = 0;
+            for (size_t i = 0; i < br.n; i++) {
+                size_t len = strlen(w);
+                if (len > blen) {
+                    best = w;
+                    blen = len;
+                }
+                w += len + 1;
+            }
+            if (best) {
+                rp_buf_put(out, best, blen);
+                rp_buf_putc(out, '\0');
+            } else {
+                ok = false;
+            }
+            rp_buf_free(&br.b);
+        }
+    } else if (nd->kind == N_SET && nd->nentries) {
+        for (size_t e = 0; e < nd->nentries && ok; e++) {
+            size_t at = 0;
+            size_t len =
+                longest_word(nd->entries[e], strlen(nd->entries[e]), &at);
+            if (len) {
+                rp_buf_put(out, nd->entries[e] + at, len);
+                rp_buf_putc(out, '\0');
+            } else {
+                ok = false;
+            }
+        }
+    } else {
+        return 0;
+    }
+    if (!ok) {
+        out->len = mark;
+        if (out->ptr)
+            out->ptr[mark] = '\0';
+        return 0;
+    }
+    rp_buf_putc(out, '\0');
+    return 1;
+}
+
 /* ------------------------------------------------------------------ */
 /* Compilation                                                         */
 /* ------------------------------------------------------------------ */
@@ -825,6 +915,7 @@ static bool compile_wildcard(rp_pattern *p, size_t len, unsigned flags,
     P.lookup = lookup;
     P.lookup_ctx = lookup_ctx;
     P.err = err;
+    P.norm = norm_flags(flags);
     P.toks = lex(p->src, len, &P.ntok);
     emitter E = {0};
     wlist req = {0};
@@ -851,6 +942,14 @@ static bool compile_wildcard(rp_pattern *p, size_t len, unsigned flags,
     p->ncaps = P.ncaps;
 
     req_node(&P, root, &req);
+    if (req.n == 0) {
+        /* No word is required: perhaps one of several is. */
+        rp_buf any;
+        rp_buf_init(&any);
+        p->nany = any_node(&P, root, &any);
+        p->any_len = any.len;
+        p->any = rp_buf_detach(&any);
+    }
     p->nreq = req.n;
     p->req_len = req.b.len;
     p->req = rp_buf_detach(&req.b);
@@ -928,6 +1027,7 @@ void rp_pattern_free(rp_pattern *p)
     free(p->src);
     free(p->regex);
     free(p->req);
+    free(p->any);
     free(p);
 }
 
@@ -941,6 +1041,12 @@ unsigned rp_pattern_ncaptures(const rp_pattern *p)
     return p->ncaps;
 }
 
+void rp_pattern_jit(rp_pattern *p)
+{
+    if (p && p->code)
+        (void)pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
+}
+
 const char *rp_pattern_source(const rp_pattern *p)
 {
     return p->src;
@@ -951,6 +1057,13 @@ size_t rp_pattern_required_words(const rp_pattern *p, rp_buf *out)
     if (p->req_len)
         rp_buf_put(out, p->req, p->req_len);
     return p->nreq;
+}
+
+size_t rp_pattern_required_any(const rp_pattern *p, rp_buf *out)
+{
+    if (p->any_len)
+        rp_buf_put(out, p->any, p->any_len);
+    return p->nany;
 }
 
 /* ------------------------------------------------------------------ */
@@ -988,7 +1101,10 @@ int rp_pattern_match(const rp_pattern *p, const char *subject, size_t len,
         subject = "";
         len = 0;
     }
-    int rc = pcre2_match(p->code, (PCRE2_SPTR)subject, len, start, 0, md, mctx);
+    /* The match text is valid UTF-8 (text.h): no need to check it again
+     * for every pattern tried. */
+    int rc = pcre2_match(p->code, (PCRE2_SPTR)subject, len, start,
+                         PCRE2_NO_UTF_CHECK, md, mctx);
     if (rc == PCRE2_ERROR_NOMATCH)
         return RP_MATCH_NONE;
     if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||

@@ -59,6 +59,10 @@
 enum {
     RP_PAT_RAW = 1 << 0,   /* src is a PCRE2 regex */
     RP_PAT_NOJIT = 1 << 1, /* skip JIT compilation (benchmarks, tests) */
+    /* Normalise literal words as the persona normalises lines: without
+     * contraction or chat expansion (settings: contractions, chat). */
+    RP_PAT_NOCONTRACTIONS = 1 << 2,
+    RP_PAT_NOCHAT = 1 << 3,
 };
 
 /* Word sets for @name: the compiler asks this callback for the entries of
@@ -84,6 +88,11 @@ rp_pattern *rp_pattern_compile(const char *src, size_t len, unsigned flags,
                                rp_pattern_error *err);
 void rp_pattern_free(rp_pattern *p);
 
+/* JIT-compile a pattern compiled with RP_PAT_NOJIT (silently keeps the
+ * interpreter where JIT is unavailable).  Not thread-safe: only while
+ * the pattern is not shared yet (at load). */
+void rp_pattern_jit(rp_pattern *p);
+
 /* The PCRE2 source the pattern compiled to (for traces and tests). */
 const char *rp_pattern_regex(const rp_pattern *p);
 /* The number of capture groups. */
@@ -108,7 +117,8 @@ enum {
     RP_MATCH_ERROR = -2, /* any other PCRE2 error */
 };
 
-/* Match p against subject[0..len) starting at byte offset start.  md must
+/* Match p against subject[0..len) starting at byte offset start.
+ * subject must be valid UTF-8 (the match text is): it is not checked.  md must
  * come from rp_pattern_match_data() or be large enough (the session owns
  * one and reuses it); mctx carries the limits (may be NULL for PCRE2's
  * defaults).  Returns RP_MATCH_OK and fills *m, RP_MATCH_NONE, or a
@@ -128,5 +138,12 @@ pcre2_match_data *rp_pattern_match_data(void);
  * word; optional parts and sets contribute nothing; raw regexes
  * contribute nothing.  A pattern with no required word returns 0. */
 size_t rp_pattern_required_words(const rp_pattern *p, rp_buf *out);
+
+/* For a pattern with no required word: groups of words of which every
+ * match contains at least one (an alternative each of whose branches
+ * requires a word, or a word set): appended to out as words each followed
+ * by a NUL, each group closed by an empty word; the number of groups is
+ * returned (0 when there is none, or the pattern requires words). */
+size_t rp_pattern_required_any(const rp_pattern *p, rp_buf *out);
 
 #endif

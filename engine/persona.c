@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "keyword.h"
+#include "index.h"
 #include "text.h"
 #include "util.h"
 #include "ydoc.h"
@@ -180,6 +181,7 @@ void rp_persona_free(rp_persona *p)
 {
     if (!p)
         return;
+    rp_index_free(p->index);
     for (size_t i = 0; i < p->npatterns; i++)
         rp_pattern_free(p->patterns[i]);
     free(p->patterns);
@@ -843,7 +845,12 @@ static bool compile_pat(loader *L, const ynode *n, bool raw, rp_pat *out)
     if (!want(L, n, YNODE_SCALAR, "a pattern"))
         return false;
     rp_pattern_error err;
-    unsigned flags = L->p->pattern_flags | (raw ? RP_PAT_RAW : 0);
+    /* JIT later, where it pays (rp_index_build). */
+    unsigned flags = RP_PAT_NOJIT | (raw ? RP_PAT_RAW : 0);
+    if (!(L->p->norm_flags & RP_NORM_CONTRACTIONS))
+        flags |= RP_PAT_NOCONTRACTIONS;
+    if (!(L->p->norm_flags & RP_NORM_CHAT))
+        flags |= RP_PAT_NOCHAT;
     rp_pattern *pat =
         rp_pattern_compile(n->str, n->len, flags, set_lookup, L->p, &err);
     if (!pat) {
@@ -1844,7 +1851,7 @@ static void declare_rules(loader *L, const ynode *list, int stage,
         }
         if (!check_id(L, id, "a rule id"))
             continue;
-        int prev = rp_persona_find_rule(p, id->str);
+        int prev = nameidx_find(&p->rule_idx, id->str, id->len);
         if (prev >= 0) {
             ERR(L, id, "duplicate-id",
                 "rule id '%s' is already used at line %d", id->str,
@@ -2711,6 +2718,7 @@ static rp_persona *load_common(const char *name, const char *real,
         rp_persona_free(p);
         return NULL;
     }
+    p->index = rp_index_build(p);
     return p;
 }
 

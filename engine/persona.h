@@ -27,6 +27,11 @@ typedef struct rp_pos {
 typedef struct rp_pat {
     rp_pattern *pat;
     rp_pos pos;
+    /* Set by rp_index_build (index.h): the pattern can match a line only
+     * if one of its key words, index req[key..key+nkey), is there (nkey
+     * 0: any line), and all its required words req[req..req+nreq). */
+    uint32_t key, nkey;
+    uint32_t req, nreq;
 } rp_pat;
 
 typedef enum rp_value_kind {
@@ -357,6 +362,7 @@ struct rp_persona {
     unsigned pattern_flags; /* RP_PAT_NOJIT when asked */
     /* the keywords block (keyword.h), or NULL; freed with the persona */
     struct rp_kwscript *keywords;
+    struct rp_index *index; /* built after loading (index.h) */
     /* ownership: every string and array above is in this arena */
     void **arena;
     size_t narena, caparena;

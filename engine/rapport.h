@@ -306,6 +306,15 @@ int rp_session_rebind(rp_session *s, const rp_persona *p);
 /* Record a trace of each turn (rules considered, meter changes, intent
  * hits), on by default; benchmarks turn it off. */
 void rp_session_set_trace(rp_session *s, bool on);
+/* Score each learner line (on by default).  Off, turns carry no score
+ * and the session keeps no history (reports and JSON list no turns): the
+ * dialogue policy alone, for benchmarks of the engine. */
+void rp_session_set_scoring(rp_session *s, bool on);
+/* Use the rule index (on by default): a turn tries only the rules whose
+ * required words or intents are in the line, plus those with none.  The
+ * answer is the same either way; off, every rule is tried (for tests and
+ * benchmarks that compare the two). */
+void rp_session_set_index(rp_session *s, bool on);
 
 bool rp_session_ended(const rp_session *s);
 /* The ending's id as the persona names it, or NULL while going. */

@@ -20,6 +20,8 @@
  */
 #include "score.h"
 
+#include "index.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,9 +177,11 @@ bool rp_score_engaged(const rp_score *sc)
 
 static bool is_stopword(const rp_persona *p, const char *w, size_t n)
 {
+    if (p->index)
+        return rp_index_stopword(p->index, w, n);
     const rp_rubric *rb = &p->rubric;
     for (size_t i = 0; i < rb->nstopwords; i++)
-        if (strlen(rb->stopwords[i]) == n &&
+        if (rb->stopwords[i][0] == w[0] && strlen(rb->stopwords[i]) == n &&
             memcmp(rb->stopwords[i], w, n) == 0)
             return true;
     return false;

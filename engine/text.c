@@ -300,12 +300,19 @@ static enum cls class_at(const unsigned char *s, size_t i, size_t n)
     return i < n ? class_of(decode_at(s, i, n, &l)) : C_SPACE;
 }
 
-/* Lower-case ASCII, Latin-1 and Latin Extended-A capitals; every other
- * code point is returned unchanged. */
+/* Lower-case ASCII, Latin-1 and Latin Extended-A capitals; fold the
+ * Kelvin sign and the long s, which PCRE2 matches caselessly as "k" and
+ * "s", to those letters (so a word compares equal byte for byte where the
+ * regex would match it: the rule index relies on it); every other code
+ * point is returned unchanged. */
 static uint32_t lower_cp(uint32_t cp)
 {
     if (cp < 0x80)
         return cp - 'A' < 26 ? cp | 0x20 : cp;
+    if (cp == 0x212a)
+        return 'k'; /* KELVIN SIGN */
+    if (cp == 0x17f)
+        return 's'; /* LATIN SMALL LETTER LONG S */
     if (cp < 0xc0 || cp > 0x17e)
         return cp;
     if (cp <= 0xde)
@@ -960,6 +967,16 @@ void rp_text_stem(rp_text *t, struct sb_stemmer *stemmer)
  * the allocation does not matter) and append its tokens to out. */
 void rp_text_norm_phrase(const char *w, size_t n, unsigned flags, rp_buf *out)
 {
+    /* Most literals are one plain lower-case word that normalises to
+     * itself: skip the whole normaliser (load time of big personas). */
+    size_t k = 0;
+    while (k < n &&
+           ((w[k] >= 'a' && w[k] <= 'z') || (w[k] >= '0' && w[k] <= '9')))
+        k++;
+    if (n > 0 && k == n && !word_lookup(w, n, flags)) {
+        rp_buf_put(out, w, n);
+        return;
+    }
     rp_text t;
     rp_text_init(&t);
     rp_text_set(&t, w, n, flags);

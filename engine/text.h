@@ -14,8 +14,9 @@
  *  - Invalid UTF-8 is replaced by U+FFFD in the sanitised original (never
  *    a crash); NUL bytes and other control characters count as spaces.
  *  - Case: ASCII A-Z lower-cased, and Latin-1 / Latin Extended-A capitals
- *    lower-cased; other scripts pass through (patterns are compiled
- *    caseless, so matching is case-insensitive anyway).
+ *    lower-cased; the Kelvin sign U+212A and the long s U+017F become "k"
+ *    and "s" (their caseless twins); other scripts pass through (patterns
+ *    are compiled caseless, so matching is case-insensitive anyway).
  *  - Curly quotes map to ' and "; en and em dashes, and " - " between
  *    words, become a "," clause token; the ellipsis becomes ".".
  *  - Clause punctuation becomes a token of its own: "." "?" "!" and ","

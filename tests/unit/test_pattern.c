@@ -192,6 +192,23 @@ static void test_contractions(void **state)
                  "what is your role ?", NULL);
 }
 
+/* The persona's normalisation settings reach the pattern's literals: with
+ * contractions or chat expansion off, "what's" and "u" stay as typed
+ * (apostrophe dropped), as the persona's lines do. */
+static void test_norm_flags(void **state)
+{
+    (void)state;
+    rp_pattern *p = compile_flags("what's u", RP_PAT_NOCONTRACTIONS);
+    assert_string_equal(rp_pattern_regex(p), " whats you ");
+    rp_pattern_free(p);
+    p = compile_flags("what's u", RP_PAT_NOCHAT);
+    assert_string_equal(rp_pattern_regex(p), " what is u ");
+    rp_pattern_free(p);
+    p = compile_flags("what's u", RP_PAT_NOCONTRACTIONS | RP_PAT_NOCHAT);
+    assert_string_equal(rp_pattern_regex(p), " whats u ");
+    rp_pattern_free(p);
+}
+
 static void test_prefix(void **state)
 {
     (void)state;
@@ -748,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_literal),
         cmocka_unit_test(test_token_boundaries),
         cmocka_unit_test(test_contractions),
+        cmocka_unit_test(test_norm_flags),
         cmocka_unit_test(test_prefix),
         cmocka_unit_test(test_star_lazy_and_final_greedy),
         cmocka_unit_test(test_star_punctuation),

@@ -271,6 +271,19 @@ static void test_contractions(void **state)
     CHECK_CASES(*state, cases, RP_NORM_DEFAULT);
 }
 
+/* The caseless twins of ASCII letters fold to them, so a word compares
+ * equal byte for byte wherever a caseless regex would match it. */
+static void test_kelvin_long_s(void **state)
+{
+    rp_text *t = *state;
+    CHECK(t,
+          "\xE2\x84\xAA"
+          "ey \xC5\xBF"
+          "o",
+          " key so ");
+    CHECK(t, "\xC5\xBF", " s ");
+}
+
 static void test_possessive(void **state)
 {
     static const norm_case cases[] = {
@@ -946,6 +959,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_header_example, setup, teardown),
         cmocka_unit_test_setup_teardown(test_contractions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kelvin_long_s, setup, teardown),
         cmocka_unit_test_setup_teardown(test_possessive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apostrophe_less, setup, teardown),
         cmocka_unit_test_setup_teardown(test_contractions_off, setup, teardown),
