@@ -38,22 +38,6 @@ static void note_at(rp_diags *d, const rp_pos *pos, rp_level level,
     rp_buf_free(&msg);
 }
 
-/* Can rule r answer in stage s?  Stage rules only in their stage; global
- * rules everywhere, unless an 'if: stage' condition lists the stages. */
-static bool rule_in_stage(const rp_rule *r, int s)
-{
-    if (r->stage >= 0)
-        return r->stage == s;
-    for (size_t i = 0; i < r->nconds; i++)
-        if (r->conds[i].kind == RP_COND_STAGE) {
-            for (size_t j = 0; j < r->conds[i].nids; j++)
-                if (r->conds[i].ids[j] == s)
-                    return true;
-            return false;
-        }
-    return true;
-}
-
 /* ------------------------------------------------------------------ */
 /* Stages: reachable from the start, and with a way to an ending       */
 /* ------------------------------------------------------------------ */
@@ -89,7 +73,7 @@ static bool *can_end(const rp_persona *p)
         for (size_t s = 0; s < n; s++)
             for (size_t c = 0; c < p->stages[s].ncands; c++) {
                 const rp_rule *r = &p->rules[p->stages[s].cands[c]];
-                if (!rule_in_stage(r, (int)s))
+                if (!rp_rule_in_stage(r, (int)s))
                     continue;
                 if (pass == 0 && r->act.end >= 0 && !ends[s]) {
                     ends[s] = true;
@@ -155,7 +139,7 @@ static void check_stages(const rp_persona *p, rp_diags *d)
         for (size_t c = 0; c < st->ncands; c++) {
             const rp_rule *r = &p->rules[st->cands[c]];
             int g = r->act.goto_stage;
-            if (g >= 0 && !reach[g] && rule_in_stage(r, s)) {
+            if (g >= 0 && !reach[g] && rp_rule_in_stage(r, s)) {
                 reach[g] = true;
                 queue[tail++] = g;
             }
@@ -224,7 +208,7 @@ static void check_shadowed(const rp_persona *p, rp_diags *d, bool *shadowed)
         for (size_t c = 0; c < st->ncands; c++) {
             int bi = st->cands[c];
             const rp_rule *b = &p->rules[bi];
-            if (!rule_in_stage(b, (int)s))
+            if (!rp_rule_in_stage(b, (int)s))
                 continue;
             applies[bi]++;
             int by = all_by;

@@ -29,21 +29,6 @@ struct rp_graph {
     bool truncated; /* more edges than GRAPH_MAX_EDGES */
 };
 
-/* Can rule r answer in stage s? (As check.c decides it.) */
-static bool graph_rule_in_stage(const rp_rule *r, int s)
-{
-    if (r->stage >= 0)
-        return r->stage == s;
-    for (size_t i = 0; i < r->nconds; i++)
-        if (r->conds[i].kind == RP_COND_STAGE) {
-            for (size_t j = 0; j < r->conds[i].nids; j++)
-                if (r->conds[i].ids[j] == s)
-                    return true;
-            return false;
-        }
-    return true;
-}
-
 /* "name > 3", "name = false", "name in 2..5" from a comparison. */
 static void put_cmp(rp_buf *b, const char *name, const rp_cmp *c)
 {
@@ -160,7 +145,7 @@ rp_graph *rp_graph_new(const rp_persona *p)
         const rp_stage *st = &p->stages[s];
         for (size_t c = 0; c < st->ncands && !g->truncated; c++) {
             const rp_rule *r = &p->rules[st->cands[c]];
-            if (!graph_rule_in_stage(r, (int)s))
+            if (!rp_rule_in_stage(r, (int)s))
                 continue;
             if (r->act.end >= 0)
                 add_edge(g, (int)s, -1, r->act.end, r->id, false,

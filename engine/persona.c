@@ -529,6 +529,20 @@ int rp_persona_find_var(const rp_persona *p, const char *name)
     return nameidx_find(&p->var_idx, name, strlen(name));
 }
 
+bool rp_rule_in_stage(const rp_rule *r, int s)
+{
+    if (r->stage >= 0)
+        return r->stage == s;
+    for (size_t i = 0; i < r->nconds; i++)
+        if (r->conds[i].kind == RP_COND_STAGE) {
+            for (size_t j = 0; j < r->conds[i].nids; j++)
+                if (r->conds[i].ids[j] == s)
+                    return true;
+            return false;
+        }
+    return true;
+}
+
 int rp_persona_find_rule(const rp_persona *p, const char *id)
 {
     return nameidx_find(&p->rule_idx, id, strlen(id));

@@ -383,5 +383,9 @@ int rp_persona_find_stage(const rp_persona *p, const char *name);
 int rp_persona_find_meter(const rp_persona *p, const char *name);
 int rp_persona_find_var(const rp_persona *p, const char *name);
 int rp_persona_find_rule(const rp_persona *p, const char *id);
+/* Can rule r answer in stage s?  A stage's rules only there; a global
+ * rule everywhere, unless an 'if: stage' condition lists the stages.
+ * (The linter and the graph ask; the dialogue checks the condition.) */
+bool rp_rule_in_stage(const rp_rule *r, int s);
 
 #endif
