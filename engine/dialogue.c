@@ -34,6 +34,7 @@
 #include "intent.h"
 #include "keyword.h"
 #include "persona.h"
+#include "plcache.h"
 #include "score.h"
 #include "text.h"
 #include "util.h"
@@ -113,8 +114,9 @@ struct rp_session {
     rp_kwstate *kw; /* the persona's keyword script, NULL when none */
     /* scoring */
     struct sb_stemmer *stemmer;
-    rp_text ptext; /* a persona line, for its stems */
-    char **pstems; /* content stems of each persona line, [0] opening */
+    rp_text ptext;     /* a persona line, for its stems */
+    rp_plcache pcache; /* stems of the persona's recent lines */
+    char **pstems;     /* content stems of each persona line, [0] opening */
     size_t npstems, cappstems;
     size_t plast_words;   /* words in the persona's last line */
     rp_turn_record *hist; /* every turn so far */
@@ -148,13 +150,12 @@ static void clear_history(rp_session *s)
 /* Remember the content stems of a persona line, for follow-ups. */
 static void add_persona_line(rp_session *s, const char *line)
 {
-    rp_text_set(&s->ptext, line, strlen(line), s->p->norm_flags);
-    rp_text_stem(&s->ptext, s->stemmer);
-    rp_buf_clear(&s->scratch);
-    rp_score_content_stems(s->p, &s->ptext, &s->scratch);
+    size_t words;
+    const char *stems = rp_plcache_stems(&s->pcache, s->p, s->stemmer,
+                                         &s->ptext, &s->scratch, line, &words);
     RP_GROW(s->pstems, s->cappstems, s->npstems + 1);
-    s->pstems[s->npstems++] = xstrdup(s->scratch.ptr ? s->scratch.ptr : "");
-    s->plast_words = s->ptext.nwords;
+    s->pstems[s->npstems++] = xstrdup(stems);
+    s->plast_words = words;
 }
 
 static void session_reset(rp_session *s)
@@ -272,6 +273,7 @@ void rp_session_free(rp_session *s)
     free(s->hist);
     rp_score_free(s->t.score);
     rp_text_free(&s->ptext);
+    rp_plcache_free(&s->pcache);
     if (s->stemmer)
         sb_stemmer_delete(s->stemmer);
     rp_buf_free(&s->scratch);
