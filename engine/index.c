@@ -106,12 +106,35 @@ static uint32_t intern(rp_index *ix, const char *w, size_t n)
     return id;
 }
 
+/* Record pat's any-of groups in req as filters (index.h). */
+static void add_groups(rp_index *ix, rp_pat *pat, rp_buf *tmp)
+{
+    rp_buf_clear(tmp);
+    size_t ng = rp_pattern_any_groups(pat->pat, tmp);
+    pat->grp = (uint32_t)ix->nreq;
+    pat->ngrp = (uint32_t)ng;
+    const char *w = tmp->ptr;
+    for (size_t g = 0; g < ng; g++, w++) {
+        RP_GROW(ix->req, ix->capreq, ix->nreq + 1);
+        size_t at = ix->nreq++;
+        uint32_t k = 0;
+        for (; *w; w += strlen(w) + 1, k++) {
+            uint32_t id = intern(ix, w, strlen(w));
+            RP_GROW(ix->req, ix->capreq, ix->nreq + 1);
+            ix->req[ix->nreq++] = id;
+        }
+        ix->req[at] = k;
+    }
+}
+
 /* Pass 1 counts how many patterns name each word; pass 2 keys each
  * pattern: on its rarest required word, or else on its any-of group whose
  * words are named least in all (the group's words are then all keys). */
 static void key_pats(rp_index *ix, rp_pat *v, size_t n, int pass, rp_buf *tmp)
 {
     for (size_t i = 0; i < n; i++) {
+        if (pass == 2)
+            add_groups(ix, &v[i], tmp);
         rp_buf_clear(tmp);
         size_t nw = rp_pattern_required_words(v[i].pat, tmp);
         size_t ng = rp_pattern_required_any(v[i].pat, tmp);

@@ -58,8 +58,9 @@ void rp_present_free(rp_present *pr);
 /* Find the key words of t (ix NULL turns the index off for this line). */
 void rp_present_scan(rp_present *pr, const rp_index *ix, const rp_text *t);
 
-/* Can pattern pat match the scanned line?  Only when one of its keys and
- * every word it requires are there (always true when the index is off).
+/* Can pattern pat match the scanned line?  Only when one of its keys,
+ * every word it requires and a word of each of its any-of groups are
+ * there (always true when the index is off).
  * Inline: the recogniser asks it of every intent pattern on every line. */
 static inline bool rp_present_may(const rp_present *pr, const rp_pat *pat)
 {
@@ -73,6 +74,16 @@ static inline bool rp_present_may(const rp_present *pr, const rp_pat *pat)
     for (uint32_t i = 0; i < pat->nreq; i++)
         if (pr->stamp[pr->req[pat->req + i]] != pr->gen)
             return false;
+    const uint32_t *g = pr->req + pat->grp;
+    for (uint32_t i = 0; i < pat->ngrp; i++) {
+        uint32_t k = *g++;
+        bool one = false;
+        for (uint32_t j = 0; j < k && !one; j++)
+            one = pr->stamp[g[j]] == pr->gen;
+        if (!one)
+            return false;
+        g += k;
+    }
     return true;
 }
 

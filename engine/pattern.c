@@ -942,8 +942,10 @@ static bool compile_wildcard(rp_pattern *p, size_t len, unsigned flags,
     p->ncaps = P.ncaps;
 
     req_node(&P, root, &req);
-    if (req.n == 0) {
-        /* No word is required: perhaps one of several is. */
+    {
+        /* Groups one word of each of which every match has (the keys of
+         * a pattern that requires no word; a filter besides for one that
+         * does). */
         rp_buf any;
         rp_buf_init(&any);
         p->nany = any_node(&P, root, &any);
@@ -1060,6 +1062,13 @@ size_t rp_pattern_required_words(const rp_pattern *p, rp_buf *out)
 }
 
 size_t rp_pattern_required_any(const rp_pattern *p, rp_buf *out)
+{
+    if (p->nreq)
+        return 0;
+    return rp_pattern_any_groups(p, out);
+}
+
+size_t rp_pattern_any_groups(const rp_pattern *p, rp_buf *out)
 {
     if (p->any_len)
         rp_buf_put(out, p->any, p->any_len);

@@ -146,4 +146,8 @@ size_t rp_pattern_required_words(const rp_pattern *p, rp_buf *out);
  * returned (0 when there is none, or the pattern requires words). */
 size_t rp_pattern_required_any(const rp_pattern *p, rp_buf *out);
 
+/* The same groups whether or not the pattern requires words too (the
+ * index checks them as a filter). */
+size_t rp_pattern_any_groups(const rp_pattern *p, rp_buf *out);
+
 #endif
