@@ -35,6 +35,15 @@ struct rp_index {
     size_t nintents;     /* keys: words, then intents */
     stage_ix *st;
     size_t nstages;
+    /* Intent patterns, numbered in the recogniser's order (intent by
+     * intent, pattern by pattern); posting lists from key words to them. */
+    size_t nipats;
+    uint32_t *ibase;   /* per intent: number of its first pattern */
+    uint32_t *iintent; /* per intent pattern: its intent */
+    uint32_t *ioff;    /* per word: start in ipos; [nwords] is the end */
+    uint32_t *ipos;
+    uint32_t *ialways; /* the intent patterns without keys */
+    size_t nialways;
 };
 
 static uint64_t hash_word(const char *w, size_t n)
@@ -301,6 +310,49 @@ static void build_stage(rp_index *ix, const rp_persona *p, const rp_stage *st,
     free(fill);
 }
 
+static void build_intents(rp_index *ix, const rp_persona *p)
+{
+    ix->ibase = xcalloc(p->nintents + 1, sizeof *ix->ibase);
+    size_t n = 0;
+    for (size_t i = 0; i < p->nintents; i++) {
+        ix->ibase[i] = (uint32_t)n;
+        n += p->intents[i].npatterns;
+    }
+    ix->ibase[p->nintents] = (uint32_t)n;
+    ix->nipats = n;
+    ix->iintent = xcalloc(n + 1, sizeof *ix->iintent);
+    ix->ialways = xcalloc(n + 1, sizeof *ix->ialways);
+    ix->ioff = xcalloc(ix->nwords + 1, sizeof *ix->ioff);
+    size_t total = 0;
+    for (size_t i = 0; i < p->nintents; i++)
+        for (size_t j = 0; j < p->intents[i].npatterns; j++) {
+            const rp_pat *pat = &p->intents[i].patterns[j];
+            ix->iintent[ix->ibase[i] + j] = (uint32_t)i;
+            if (pat->nkey == 0)
+                ix->ialways[ix->nialways++] = ix->ibase[i] + (uint32_t)j;
+            for (uint32_t k = 0; k < pat->nkey; k++)
+                ix->ioff[ix->req[pat->key + k]]++;
+            total += pat->nkey;
+        }
+    uint32_t sum = 0;
+    for (size_t w = 0; w <= ix->nwords; w++) {
+        uint32_t c = ix->ioff[w];
+        ix->ioff[w] = sum;
+        sum += c;
+    }
+    ix->ipos = xcalloc(total + 1, sizeof *ix->ipos);
+    uint32_t *fill = xcalloc(ix->nwords + 1, sizeof *fill);
+    memcpy(fill, ix->ioff, (ix->nwords + 1) * sizeof *fill);
+    for (size_t i = 0; i < p->nintents; i++)
+        for (size_t j = 0; j < p->intents[i].npatterns; j++) {
+            const rp_pat *pat = &p->intents[i].patterns[j];
+            for (uint32_t k = 0; k < pat->nkey; k++)
+                ix->ipos[fill[ix->req[pat->key + k]]++] =
+                    ix->ibase[i] + (uint32_t)j;
+        }
+    free(fill);
+}
+
 rp_index *rp_index_build(rp_persona *p)
 {
     rp_index *ix = xcalloc(1, sizeof *ix);
@@ -320,6 +372,7 @@ rp_index *rp_index_build(rp_persona *p)
                            strlen(p->rubric.stopwords[i]))] = 1;
     free(ix->df);
     ix->df = NULL;
+    build_intents(ix, p);
     ix->nintents = p->nintents;
     ix->nstages = p->nstages;
     ix->st = xcalloc(p->nstages + 1, sizeof *ix->st);
@@ -347,6 +400,11 @@ void rp_index_free(rp_index *ix)
     free(ix->req);
     free(ix->slots);
     free(ix->stop);
+    free(ix->ibase);
+    free(ix->iintent);
+    free(ix->ioff);
+    free(ix->ipos);
+    free(ix->ialways);
     free(ix);
 }
 
@@ -355,6 +413,8 @@ void rp_present_free(rp_present *pr)
     free(pr->stamp);
     free(pr->words);
     free(pr->bits);
+    free(pr->ibits);
+    free(pr->icand);
     memset(pr, 0, sizeof *pr);
 }
 
@@ -475,4 +535,47 @@ bool rp_index_stopword(const rp_index *ix, const char *w, size_t n)
 {
     long id = find_word(ix, w, n);
     return id >= 0 && ix->stop[id];
+}
+
+size_t rp_index_intent_candidates(rp_present *pr, const uint32_t **out)
+{
+    const rp_index *ix = pr->ix;
+    *out = pr->icand;
+    if (ix->nipats == 0)
+        return 0;
+    size_t need = (ix->nipats + 63) / 64;
+    if (pr->nibits < need) {
+        free(pr->ibits);
+        pr->ibits = xcalloc(need, sizeof *pr->ibits);
+        pr->nibits = need;
+    }
+    if (pr->capicand < ix->nipats + 1) {
+        free(pr->icand);
+        pr->icand = xcalloc(ix->nipats + 1, sizeof *pr->icand);
+        pr->capicand = ix->nipats + 1;
+    }
+    uint64_t *bits = pr->ibits;
+    for (size_t i = 0; i < ix->nialways; i++)
+        bits[ix->ialways[i] / 64] |= (uint64_t)1 << (ix->ialways[i] % 64);
+    for (size_t i = 0; i < pr->nwords; i++) {
+        uint32_t w = pr->words[i];
+        for (uint32_t k = ix->ioff[w]; k < ix->ioff[w + 1]; k++)
+            bits[ix->ipos[k] / 64] |= (uint64_t)1 << (ix->ipos[k] % 64);
+    }
+    size_t u = 0;
+    for (size_t w = 0; w < need; w++) {
+        for (uint64_t b = bits[w]; b; b &= b - 1)
+            pr->icand[u++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+        bits[w] = 0;
+    }
+    *out = pr->icand;
+    return u;
+}
+
+void rp_index_intent_pattern(const rp_index *ix, uint32_t n, size_t *intent,
+                             size_t *pat)
+{
+    uint32_t i = ix->iintent[n];
+    *intent = i;
+    *pat = n - ix->ibase[i];
 }

@@ -49,8 +49,12 @@ typedef struct rp_present {
     uint32_t gen;
     uint32_t *words; /* key words of this line, each once */
     size_t nwords, capwords;
-    uint64_t *bits; /* candidate positions, to order a big union */
-    size_t nbits;   /* 64-bit words */
+    uint64_t *bits;  /* candidate positions, to order a big union */
+    size_t nbits;    /* 64-bit words */
+    uint64_t *ibits; /* candidate intent patterns (scratch, kept zeroed) */
+    size_t nibits;
+    uint32_t *icand; /* the intent patterns the line may match */
+    size_t capicand;
 } rp_present;
 
 void rp_present_free(rp_present *pr);
@@ -86,6 +90,15 @@ static inline bool rp_present_may(const rp_present *pr, const rp_pat *pat)
     }
     return true;
 }
+
+/* The intent patterns (numbered intent by intent, pattern by pattern)
+ * that have a key word in the scanned line or no key, ascending, in
+ * pr's scratch (valid until the next call); returns how many.  The index
+ * must be on (pr->ix).  rp_present_may still decides each. */
+size_t rp_index_intent_candidates(rp_present *pr, const uint32_t **out);
+/* The intent and its pattern that intent pattern number n is. */
+void rp_index_intent_pattern(const rp_index *ix, uint32_t n, size_t *intent,
+                             size_t *pat);
 
 /* Is w[0..n) one of the persona's stopwords (rubric)? */
 bool rp_index_stopword(const rp_index *ix, const char *w, size_t n);
