@@ -44,6 +44,9 @@ struct rp_index {
     uint32_t *ipos;
     uint32_t *ialways; /* the intent patterns without keys */
     size_t nialways;
+    /* Prefix words ("transition*"): the shortest and longest prefix, in
+     * bytes without the "*"; minpre 0 when there are none. */
+    size_t minpre, maxpre;
 };
 
 static uint64_t hash_word(const char *w, size_t n)
@@ -372,6 +375,15 @@ rp_index *rp_index_build(rp_persona *p)
                            strlen(p->rubric.stopwords[i]))] = 1;
     free(ix->df);
     ix->df = NULL;
+    for (size_t v = 0; v < ix->nwords; v++) {
+        size_t n = ix->wlen[v];
+        if (n < 2 || ix->text.ptr[ix->woff[v] + n - 1] != '*')
+            continue;
+        if (!ix->minpre || n - 1 < ix->minpre)
+            ix->minpre = n - 1;
+        if (n - 1 > ix->maxpre)
+            ix->maxpre = n - 1;
+    }
     build_intents(ix, p);
     ix->nintents = p->nintents;
     ix->nstages = p->nstages;
@@ -418,6 +430,45 @@ void rp_present_free(rp_present *pr)
     memset(pr, 0, sizeof *pr);
 }
 
+/* Word id (or -1) is in the line. */
+static void mark(rp_present *pr, long id)
+{
+    if (id < 0 || pr->stamp[id] == pr->gen)
+        return;
+    pr->stamp[id] = pr->gen;
+    RP_GROW(pr->words, pr->capwords, pr->nwords + 1);
+    pr->words[pr->nwords++] = (uint32_t)id;
+}
+
+/* Mark the prefix words ("transition*") that token w[0..n) starts with:
+ * the hash of each prefix then "*", as find_word would compute it. */
+static void scan_prefixes(rp_present *pr, const rp_index *ix, const char *w,
+                          size_t n)
+{
+    size_t mask = ix->nslots - 1;
+    size_t top = n < ix->maxpre ? n : ix->maxpre;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a, as hash_word */
+    for (size_t len = 1; len <= top; len++) {
+        h ^= (unsigned char)w[len - 1];
+        h *= 1099511628211ull;
+        if (len < ix->minpre)
+            continue;
+        uint64_t hs = (h ^ (unsigned char)'*') * 1099511628211ull;
+        for (size_t i = (size_t)hs & mask;; i = (i + 1) & mask) {
+            uint32_t v = ix->slots[i];
+            if (!v)
+                break;
+            v--;
+            const char *e = ix->text.ptr + ix->woff[v];
+            if (ix->wlen[v] == len + 1 && e[len] == '*' &&
+                memcmp(e, w, len) == 0) {
+                mark(pr, (long)v);
+                break;
+            }
+        }
+    }
+}
+
 void rp_present_scan(rp_present *pr, const rp_index *ix, const rp_text *t)
 {
     pr->ix = ix;
@@ -441,12 +492,10 @@ void rp_present_scan(rp_present *pr, const rp_index *ix, const rp_text *t)
         const rp_token *tok = &t->tokens[i];
         if (tok->kind != RP_TOK_WORD)
             continue;
-        long id = find_word(ix, t->match.ptr + tok->start, tok->len);
-        if (id < 0 || pr->stamp[id] == pr->gen)
-            continue;
-        pr->stamp[id] = pr->gen;
-        RP_GROW(pr->words, pr->capwords, pr->nwords + 1);
-        pr->words[pr->nwords++] = (uint32_t)id;
+        const char *w = t->match.ptr + tok->start;
+        mark(pr, find_word(ix, w, tok->len));
+        if (ix->minpre)
+            scan_prefixes(pr, ix, w, tok->len);
     }
 }
 
