@@ -140,8 +140,9 @@ static void add_groups(rp_index *ix, rp_pat *pat, rp_buf *tmp)
 }
 
 /* Pass 1 counts how many patterns name each word; pass 2 keys each
- * pattern: on its rarest required word, or else on its any-of group whose
- * words are named least in all (the group's words are then all keys). */
+ * pattern: on its rarest required word, or on its any-of group whose
+ * words are named least in all when they are named less than that word
+ * (the group's words are then all keys). */
 static void key_pats(rp_index *ix, rp_pat *v, size_t n, int pass, rp_buf *tmp)
 {
     for (size_t i = 0; i < n; i++) {
@@ -149,7 +150,7 @@ static void key_pats(rp_index *ix, rp_pat *v, size_t n, int pass, rp_buf *tmp)
             add_groups(ix, &v[i], tmp);
         rp_buf_clear(tmp);
         size_t nw = rp_pattern_required_words(v[i].pat, tmp);
-        size_t ng = rp_pattern_required_any(v[i].pat, tmp);
+        size_t ng = rp_pattern_any_groups(v[i].pat, tmp);
         const char *w = tmp->ptr;
         long best = -1;
         uint32_t reqstart = (uint32_t)ix->nreq;
@@ -177,13 +178,6 @@ static void key_pats(rp_index *ix, rp_pat *v, size_t n, int pass, rp_buf *tmp)
         v[i].req = reqstart;
         v[i].nreq = (uint32_t)nw;
         v[i].nkey = 0;
-        if (best >= 0) {
-            RP_GROW(ix->req, ix->capreq, ix->nreq + 1);
-            v[i].key = (uint32_t)ix->nreq;
-            v[i].nkey = 1;
-            ix->req[ix->nreq++] = (uint32_t)best;
-            continue;
-        }
         /* The any-of group whose words are named least. */
         const char *gbest = NULL;
         uint64_t gcost = UINT64_MAX;
@@ -198,6 +192,13 @@ static void key_pats(rp_index *ix, rp_pat *v, size_t n, int pass, rp_buf *tmp)
                 gcost = cost;
                 gbest = start;
             }
+        }
+        if (best >= 0 && (!gbest || ix->df[best] <= gcost)) {
+            RP_GROW(ix->req, ix->capreq, ix->nreq + 1);
+            v[i].key = (uint32_t)ix->nreq;
+            v[i].nkey = 1;
+            ix->req[ix->nreq++] = (uint32_t)best;
+            continue;
         }
         if (!gbest)
             continue;
