@@ -114,9 +114,10 @@ struct rp_session {
     rp_kwstate *kw; /* the persona's keyword script, NULL when none */
     /* scoring */
     struct sb_stemmer *stemmer;
-    rp_text ptext;     /* a persona line, for its stems */
-    rp_plcache pcache; /* stems of the persona's recent lines */
-    char **pstems;     /* content stems of each persona line, [0] opening */
+    rp_stemcache *stemc; /* the stems of words the learner has used */
+    rp_text ptext;       /* a persona line, for its stems */
+    rp_plcache pcache;   /* stems of the persona's recent lines */
+    char **pstems;       /* content stems of each persona line, [0] opening */
     size_t npstems, cappstems;
     size_t plast_words;   /* words in the persona's last line */
     rp_turn_record *hist; /* every turn so far */
@@ -234,6 +235,7 @@ rp_session *rp_session_new(const rp_persona *p, uint64_t seed)
     s->t.s = s;
     s->t.score = rp_score_new();
     s->stemmer = sb_stemmer_new("english", "UTF_8");
+    s->stemc = rp_stemcache_new();
     s->kw = p->keywords ? rp_kw_state_new(p->keywords, seed) : NULL;
     session_reset(s);
     return s;
@@ -274,6 +276,7 @@ void rp_session_free(rp_session *s)
     rp_score_free(s->t.score);
     rp_text_free(&s->ptext);
     rp_plcache_free(&s->pcache);
+    rp_stemcache_free(s->stemc);
     if (s->stemmer)
         sb_stemmer_delete(s->stemmer);
     rp_buf_free(&s->scratch);
@@ -953,7 +956,7 @@ static bool rapport_built(const rp_session *s)
  * number turn, in the context of the history. */
 static void score_current(rp_session *s, int turn, bool closing)
 {
-    rp_text_stem(&s->text, s->stemmer);
+    rp_text_stem_cached(&s->text, s->stemmer, s->stemc);
     rp_score_ctx ctx;
     ctx.turn = turn;
     ctx.brush_off = s->nhist > 0 && s->hist[s->nhist - 1].brush_off;
