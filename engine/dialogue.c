@@ -152,7 +152,7 @@ static void clear_history(rp_session *s)
 static void add_persona_line(rp_session *s, const char *line)
 {
     size_t words;
-    const char *stems = rp_plcache_stems(&s->pcache, s->p, s->stemmer,
+    const char *stems = rp_plcache_stems(&s->pcache, s->p, s->stemmer, s->stemc,
                                          &s->ptext, &s->scratch, line, &words);
     RP_GROW(s->pstems, s->cappstems, s->npstems + 1);
     s->pstems[s->npstems++] = xstrdup(stems);

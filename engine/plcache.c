@@ -33,8 +33,9 @@ void rp_plcache_free(rp_plcache *c)
 }
 
 const char *rp_plcache_stems(rp_plcache *c, const rp_persona *p,
-                             struct sb_stemmer *stemmer, rp_text *t,
-                             rp_buf *tmp, const char *line, size_t *words)
+                             struct sb_stemmer *stemmer, rp_stemcache *sc,
+                             rp_text *t, rp_buf *tmp, const char *line,
+                             size_t *words)
 {
     uint64_t h = hash_line(line);
     rp_plcache_entry *e = &c->slot[h % RP_PLCACHE_SLOTS];
@@ -45,7 +46,7 @@ const char *rp_plcache_stems(rp_plcache *c, const rp_persona *p,
     }
     c->misses++;
     rp_text_set(t, line, strlen(line), p->norm_flags);
-    rp_text_stem(t, stemmer);
+    rp_text_stem_cached(t, stemmer, sc);
     rp_buf_clear(tmp);
     rp_score_content_stems(p, t, tmp);
     free(e->line);

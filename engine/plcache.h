@@ -42,11 +42,13 @@ void rp_plcache_free(rp_plcache *c);
 
 /* The content stems of persona p's line (NUL-terminated) and its number
  * of words, from the cache or computed with the scratch text t, scratch
- * buffer tmp and stemmer (and then cached).  The returned string stays
- * valid until the next call on c. */
+ * buffer tmp and stemmer (through word stem cache sc, may be NULL) and
+ * then cached.  The returned string stays valid until the next call on
+ * c. */
 const char *rp_plcache_stems(rp_plcache *c, const rp_persona *p,
-                             struct sb_stemmer *stemmer, rp_text *t,
-                             rp_buf *tmp, const char *line, size_t *words);
+                             struct sb_stemmer *stemmer, rp_stemcache *sc,
+                             rp_text *t, rp_buf *tmp, const char *line,
+                             size_t *words);
 
 /* The slot a line maps to (tests use it to make collisions). */
 size_t rp_plcache_slot(const char *line);

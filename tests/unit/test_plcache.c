@@ -40,6 +40,7 @@ typedef struct fixture {
     rp_persona *p;
     struct sb_stemmer *stemmer;
     rp_plcache c;
+    rp_stemcache *sc;
     rp_text t, ref;
     rp_buf tmp, reftmp;
 } fixture;
@@ -57,8 +58,8 @@ static const char *direct(fixture *f, const char *line, size_t *words)
 static void expect_same(fixture *f, const char *line)
 {
     size_t w1 = 0, w2 = 0;
-    const char *got =
-        rp_plcache_stems(&f->c, f->p, f->stemmer, &f->t, &f->tmp, line, &w1);
+    const char *got = rp_plcache_stems(&f->c, f->p, f->stemmer, f->sc, &f->t,
+                                       &f->tmp, line, &w1);
     char *copy = strdup(got);
     const char *want = direct(f, line, &w2);
     assert_string_equal(copy, want);
@@ -72,6 +73,7 @@ static int setup(void **state)
     f->p = load_persona();
     f->stemmer = sb_stemmer_new("english", "UTF_8");
     assert_non_null(f->stemmer);
+    f->sc = rp_stemcache_new();
     *state = f;
     return 0;
 }
@@ -84,6 +86,7 @@ static int teardown(void **state)
     rp_text_free(&f->ref);
     rp_buf_free(&f->tmp);
     rp_buf_free(&f->reftmp);
+    rp_stemcache_free(f->sc);
     sb_stemmer_delete(f->stemmer);
     rp_persona_free(f->p);
     free(f);
@@ -114,11 +117,11 @@ static void test_captures_not_stale(void **state)
     expect_same(f, b);
     size_t w;
     const char *sa =
-        rp_plcache_stems(&f->c, f->p, f->stemmer, &f->t, &f->tmp, a, &w);
+        rp_plcache_stems(&f->c, f->p, f->stemmer, f->sc, &f->t, &f->tmp, a, &w);
     assert_non_null(strstr(sa, "sail"));
     assert_null(strstr(sa, "chess"));
     const char *sb =
-        rp_plcache_stems(&f->c, f->p, f->stemmer, &f->t, &f->tmp, b, &w);
+        rp_plcache_stems(&f->c, f->p, f->stemmer, f->sc, &f->t, &f->tmp, b, &w);
     assert_non_null(strstr(sb, "chess"));
     assert_null(strstr(sb, "sail"));
     /* Case counts too (a persona may shout: upper: true). */
@@ -145,7 +148,7 @@ static void test_collision(void **state)
     }
     size_t w;
     const char *sa =
-        rp_plcache_stems(&f->c, f->p, f->stemmer, &f->t, &f->tmp, a, &w);
+        rp_plcache_stems(&f->c, f->p, f->stemmer, f->sc, &f->t, &f->tmp, a, &w);
     assert_non_null(strstr(sa, "hospit"));
     assert_null(strstr(sa, "rocket"));
     expect_same(f, "");
