@@ -34,6 +34,7 @@
 #include "intent.h"
 #include "keyword.h"
 #include "persona.h"
+#include "plcache.h"
 #include "score.h"
 #include "text.h"
 #include "util.h"
@@ -113,8 +114,10 @@ struct rp_session {
     rp_kwstate *kw; /* the persona's keyword script, NULL when none */
     /* scoring */
     struct sb_stemmer *stemmer;
-    rp_text ptext; /* a persona line, for its stems */
-    char **pstems; /* content stems of each persona line, [0] opening */
+    rp_stemcache *stemc; /* the stems of words the learner has used */
+    rp_text ptext;       /* a persona line, for its stems */
+    rp_plcache pcache;   /* stems of the persona's recent lines */
+    char **pstems;       /* content stems of each persona line, [0] opening */
     size_t npstems, cappstems;
     size_t plast_words;   /* words in the persona's last line */
     rp_turn_record *hist; /* every turn so far */
@@ -148,13 +151,12 @@ static void clear_history(rp_session *s)
 /* Remember the content stems of a persona line, for follow-ups. */
 static void add_persona_line(rp_session *s, const char *line)
 {
-    rp_text_set(&s->ptext, line, strlen(line), s->p->norm_flags);
-    rp_text_stem(&s->ptext, s->stemmer);
-    rp_buf_clear(&s->scratch);
-    rp_score_content_stems(s->p, &s->ptext, &s->scratch);
+    size_t words;
+    const char *stems = rp_plcache_stems(&s->pcache, s->p, s->stemmer, s->stemc,
+                                         &s->ptext, &s->scratch, line, &words);
     RP_GROW(s->pstems, s->cappstems, s->npstems + 1);
-    s->pstems[s->npstems++] = xstrdup(s->scratch.ptr ? s->scratch.ptr : "");
-    s->plast_words = s->ptext.nwords;
+    s->pstems[s->npstems++] = xstrdup(stems);
+    s->plast_words = words;
 }
 
 static void session_reset(rp_session *s)
@@ -233,6 +235,7 @@ rp_session *rp_session_new(const rp_persona *p, uint64_t seed)
     s->t.s = s;
     s->t.score = rp_score_new();
     s->stemmer = sb_stemmer_new("english", "UTF_8");
+    s->stemc = rp_stemcache_new();
     s->kw = p->keywords ? rp_kw_state_new(p->keywords, seed) : NULL;
     session_reset(s);
     return s;
@@ -272,6 +275,8 @@ void rp_session_free(rp_session *s)
     free(s->hist);
     rp_score_free(s->t.score);
     rp_text_free(&s->ptext);
+    rp_plcache_free(&s->pcache);
+    rp_stemcache_free(s->stemc);
     if (s->stemmer)
         sb_stemmer_delete(s->stemmer);
     rp_buf_free(&s->scratch);
@@ -951,7 +956,7 @@ static bool rapport_built(const rp_session *s)
  * number turn, in the context of the history. */
 static void score_current(rp_session *s, int turn, bool closing)
 {
-    rp_text_stem(&s->text, s->stemmer);
+    rp_text_stem_cached(&s->text, s->stemmer, s->stemc);
     rp_score_ctx ctx;
     ctx.turn = turn;
     ctx.brush_off = s->nhist > 0 && s->hist[s->nhist - 1].brush_off;

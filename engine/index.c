@@ -35,6 +35,18 @@ struct rp_index {
     size_t nintents;     /* keys: words, then intents */
     stage_ix *st;
     size_t nstages;
+    /* Intent patterns, numbered in the recogniser's order (intent by
+     * intent, pattern by pattern); posting lists from key words to them. */
+    size_t nipats;
+    uint32_t *ibase;   /* per intent: number of its first pattern */
+    uint32_t *iintent; /* per intent pattern: its intent */
+    uint32_t *ioff;    /* per word: start in ipos; [nwords] is the end */
+    uint32_t *ipos;
+    uint32_t *ialways; /* the intent patterns without keys */
+    size_t nialways;
+    /* Prefix words ("transition*"): the shortest and longest prefix, in
+     * bytes without the "*"; minpre 0 when there are none. */
+    size_t minpre, maxpre;
 };
 
 static uint64_t hash_word(const char *w, size_t n)
@@ -106,15 +118,39 @@ static uint32_t intern(rp_index *ix, const char *w, size_t n)
     return id;
 }
 
+/* Record pat's any-of groups in req as filters (index.h). */
+static void add_groups(rp_index *ix, rp_pat *pat, rp_buf *tmp)
+{
+    rp_buf_clear(tmp);
+    size_t ng = rp_pattern_any_groups(pat->pat, tmp);
+    pat->grp = (uint32_t)ix->nreq;
+    pat->ngrp = (uint32_t)ng;
+    const char *w = tmp->ptr;
+    for (size_t g = 0; g < ng; g++, w++) {
+        RP_GROW(ix->req, ix->capreq, ix->nreq + 1);
+        size_t at = ix->nreq++;
+        uint32_t k = 0;
+        for (; *w; w += strlen(w) + 1, k++) {
+            uint32_t id = intern(ix, w, strlen(w));
+            RP_GROW(ix->req, ix->capreq, ix->nreq + 1);
+            ix->req[ix->nreq++] = id;
+        }
+        ix->req[at] = k;
+    }
+}
+
 /* Pass 1 counts how many patterns name each word; pass 2 keys each
- * pattern: on its rarest required word, or else on its any-of group whose
- * words are named least in all (the group's words are then all keys). */
+ * pattern: on its rarest required word, or on its any-of group whose
+ * words are named least in all when they are named less than that word
+ * (the group's words are then all keys). */
 static void key_pats(rp_index *ix, rp_pat *v, size_t n, int pass, rp_buf *tmp)
 {
     for (size_t i = 0; i < n; i++) {
+        if (pass == 2)
+            add_groups(ix, &v[i], tmp);
         rp_buf_clear(tmp);
         size_t nw = rp_pattern_required_words(v[i].pat, tmp);
-        size_t ng = rp_pattern_required_any(v[i].pat, tmp);
+        size_t ng = rp_pattern_any_groups(v[i].pat, tmp);
         const char *w = tmp->ptr;
         long best = -1;
         uint32_t reqstart = (uint32_t)ix->nreq;
@@ -142,13 +178,6 @@ static void key_pats(rp_index *ix, rp_pat *v, size_t n, int pass, rp_buf *tmp)
         v[i].req = reqstart;
         v[i].nreq = (uint32_t)nw;
         v[i].nkey = 0;
-        if (best >= 0) {
-            RP_GROW(ix->req, ix->capreq, ix->nreq + 1);
-            v[i].key = (uint32_t)ix->nreq;
-            v[i].nkey = 1;
-            ix->req[ix->nreq++] = (uint32_t)best;
-            continue;
-        }
         /* The any-of group whose words are named least. */
         const char *gbest = NULL;
         uint64_t gcost = UINT64_MAX;
@@ -163,6 +192,13 @@ static void key_pats(rp_index *ix, rp_pat *v, size_t n, int pass, rp_buf *tmp)
                 gcost = cost;
                 gbest = start;
             }
+        }
+        if (best >= 0 && (!gbest || ix->df[best] <= gcost)) {
+            RP_GROW(ix->req, ix->capreq, ix->nreq + 1);
+            v[i].key = (uint32_t)ix->nreq;
+            v[i].nkey = 1;
+            ix->req[ix->nreq++] = (uint32_t)best;
+            continue;
         }
         if (!gbest)
             continue;
@@ -278,6 +314,49 @@ static void build_stage(rp_index *ix, const rp_persona *p, const rp_stage *st,
     free(fill);
 }
 
+static void build_intents(rp_index *ix, const rp_persona *p)
+{
+    ix->ibase = xcalloc(p->nintents + 1, sizeof *ix->ibase);
+    size_t n = 0;
+    for (size_t i = 0; i < p->nintents; i++) {
+        ix->ibase[i] = (uint32_t)n;
+        n += p->intents[i].npatterns;
+    }
+    ix->ibase[p->nintents] = (uint32_t)n;
+    ix->nipats = n;
+    ix->iintent = xcalloc(n + 1, sizeof *ix->iintent);
+    ix->ialways = xcalloc(n + 1, sizeof *ix->ialways);
+    ix->ioff = xcalloc(ix->nwords + 1, sizeof *ix->ioff);
+    size_t total = 0;
+    for (size_t i = 0; i < p->nintents; i++)
+        for (size_t j = 0; j < p->intents[i].npatterns; j++) {
+            const rp_pat *pat = &p->intents[i].patterns[j];
+            ix->iintent[ix->ibase[i] + j] = (uint32_t)i;
+            if (pat->nkey == 0)
+                ix->ialways[ix->nialways++] = ix->ibase[i] + (uint32_t)j;
+            for (uint32_t k = 0; k < pat->nkey; k++)
+                ix->ioff[ix->req[pat->key + k]]++;
+            total += pat->nkey;
+        }
+    uint32_t sum = 0;
+    for (size_t w = 0; w <= ix->nwords; w++) {
+        uint32_t c = ix->ioff[w];
+        ix->ioff[w] = sum;
+        sum += c;
+    }
+    ix->ipos = xcalloc(total + 1, sizeof *ix->ipos);
+    uint32_t *fill = xcalloc(ix->nwords + 1, sizeof *fill);
+    memcpy(fill, ix->ioff, (ix->nwords + 1) * sizeof *fill);
+    for (size_t i = 0; i < p->nintents; i++)
+        for (size_t j = 0; j < p->intents[i].npatterns; j++) {
+            const rp_pat *pat = &p->intents[i].patterns[j];
+            for (uint32_t k = 0; k < pat->nkey; k++)
+                ix->ipos[fill[ix->req[pat->key + k]]++] =
+                    ix->ibase[i] + (uint32_t)j;
+        }
+    free(fill);
+}
+
 rp_index *rp_index_build(rp_persona *p)
 {
     rp_index *ix = xcalloc(1, sizeof *ix);
@@ -297,6 +376,16 @@ rp_index *rp_index_build(rp_persona *p)
                            strlen(p->rubric.stopwords[i]))] = 1;
     free(ix->df);
     ix->df = NULL;
+    for (size_t v = 0; v < ix->nwords; v++) {
+        size_t n = ix->wlen[v];
+        if (n < 2 || ix->text.ptr[ix->woff[v] + n - 1] != '*')
+            continue;
+        if (!ix->minpre || n - 1 < ix->minpre)
+            ix->minpre = n - 1;
+        if (n - 1 > ix->maxpre)
+            ix->maxpre = n - 1;
+    }
+    build_intents(ix, p);
     ix->nintents = p->nintents;
     ix->nstages = p->nstages;
     ix->st = xcalloc(p->nstages + 1, sizeof *ix->st);
@@ -324,6 +413,11 @@ void rp_index_free(rp_index *ix)
     free(ix->req);
     free(ix->slots);
     free(ix->stop);
+    free(ix->ibase);
+    free(ix->iintent);
+    free(ix->ioff);
+    free(ix->ipos);
+    free(ix->ialways);
     free(ix);
 }
 
@@ -332,7 +426,48 @@ void rp_present_free(rp_present *pr)
     free(pr->stamp);
     free(pr->words);
     free(pr->bits);
+    free(pr->ibits);
+    free(pr->icand);
     memset(pr, 0, sizeof *pr);
+}
+
+/* Word id (or -1) is in the line. */
+static void mark(rp_present *pr, long id)
+{
+    if (id < 0 || pr->stamp[id] == pr->gen)
+        return;
+    pr->stamp[id] = pr->gen;
+    RP_GROW(pr->words, pr->capwords, pr->nwords + 1);
+    pr->words[pr->nwords++] = (uint32_t)id;
+}
+
+/* Mark the prefix words ("transition*") that token w[0..n) starts with:
+ * the hash of each prefix then "*", as find_word would compute it. */
+static void scan_prefixes(rp_present *pr, const rp_index *ix, const char *w,
+                          size_t n)
+{
+    size_t mask = ix->nslots - 1;
+    size_t top = n < ix->maxpre ? n : ix->maxpre;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a, as hash_word */
+    for (size_t len = 1; len <= top; len++) {
+        h ^= (unsigned char)w[len - 1];
+        h *= 1099511628211ull;
+        if (len < ix->minpre)
+            continue;
+        uint64_t hs = (h ^ (unsigned char)'*') * 1099511628211ull;
+        for (size_t i = (size_t)hs & mask;; i = (i + 1) & mask) {
+            uint32_t v = ix->slots[i];
+            if (!v)
+                break;
+            v--;
+            const char *e = ix->text.ptr + ix->woff[v];
+            if (ix->wlen[v] == len + 1 && e[len] == '*' &&
+                memcmp(e, w, len) == 0) {
+                mark(pr, (long)v);
+                break;
+            }
+        }
+    }
 }
 
 void rp_present_scan(rp_present *pr, const rp_index *ix, const rp_text *t)
@@ -358,12 +493,10 @@ void rp_present_scan(rp_present *pr, const rp_index *ix, const rp_text *t)
         const rp_token *tok = &t->tokens[i];
         if (tok->kind != RP_TOK_WORD)
             continue;
-        long id = find_word(ix, t->match.ptr + tok->start, tok->len);
-        if (id < 0 || pr->stamp[id] == pr->gen)
-            continue;
-        pr->stamp[id] = pr->gen;
-        RP_GROW(pr->words, pr->capwords, pr->nwords + 1);
-        pr->words[pr->nwords++] = (uint32_t)id;
+        const char *w = t->match.ptr + tok->start;
+        mark(pr, find_word(ix, w, tok->len));
+        if (ix->minpre)
+            scan_prefixes(pr, ix, w, tok->len);
     }
 }
 
@@ -452,4 +585,47 @@ bool rp_index_stopword(const rp_index *ix, const char *w, size_t n)
 {
     long id = find_word(ix, w, n);
     return id >= 0 && ix->stop[id];
+}
+
+size_t rp_index_intent_candidates(rp_present *pr, const uint32_t **out)
+{
+    const rp_index *ix = pr->ix;
+    *out = pr->icand;
+    if (ix->nipats == 0)
+        return 0;
+    size_t need = (ix->nipats + 63) / 64;
+    if (pr->nibits < need) {
+        free(pr->ibits);
+        pr->ibits = xcalloc(need, sizeof *pr->ibits);
+        pr->nibits = need;
+    }
+    if (pr->capicand < ix->nipats + 1) {
+        free(pr->icand);
+        pr->icand = xcalloc(ix->nipats + 1, sizeof *pr->icand);
+        pr->capicand = ix->nipats + 1;
+    }
+    uint64_t *bits = pr->ibits;
+    for (size_t i = 0; i < ix->nialways; i++)
+        bits[ix->ialways[i] / 64] |= (uint64_t)1 << (ix->ialways[i] % 64);
+    for (size_t i = 0; i < pr->nwords; i++) {
+        uint32_t w = pr->words[i];
+        for (uint32_t k = ix->ioff[w]; k < ix->ioff[w + 1]; k++)
+            bits[ix->ipos[k] / 64] |= (uint64_t)1 << (ix->ipos[k] % 64);
+    }
+    size_t u = 0;
+    for (size_t w = 0; w < need; w++) {
+        for (uint64_t b = bits[w]; b; b &= b - 1)
+            pr->icand[u++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+        bits[w] = 0;
+    }
+    *out = pr->icand;
+    return u;
+}
+
+void rp_index_intent_pattern(const rp_index *ix, uint32_t n, size_t *intent,
+                             size_t *pat)
+{
+    uint32_t i = ix->iintent[n];
+    *intent = i;
+    *pat = n - ix->ibase[i];
 }

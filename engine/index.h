@@ -49,8 +49,12 @@ typedef struct rp_present {
     uint32_t gen;
     uint32_t *words; /* key words of this line, each once */
     size_t nwords, capwords;
-    uint64_t *bits; /* candidate positions, to order a big union */
-    size_t nbits;   /* 64-bit words */
+    uint64_t *bits;  /* candidate positions, to order a big union */
+    size_t nbits;    /* 64-bit words */
+    uint64_t *ibits; /* candidate intent patterns (scratch, kept zeroed) */
+    size_t nibits;
+    uint32_t *icand; /* the intent patterns the line may match */
+    size_t capicand;
 } rp_present;
 
 void rp_present_free(rp_present *pr);
@@ -58,8 +62,9 @@ void rp_present_free(rp_present *pr);
 /* Find the key words of t (ix NULL turns the index off for this line). */
 void rp_present_scan(rp_present *pr, const rp_index *ix, const rp_text *t);
 
-/* Can pattern pat match the scanned line?  Only when one of its keys and
- * every word it requires are there (always true when the index is off).
+/* Can pattern pat match the scanned line?  Only when one of its keys,
+ * every word it requires and a word of each of its any-of groups are
+ * there (always true when the index is off).
  * Inline: the recogniser asks it of every intent pattern on every line. */
 static inline bool rp_present_may(const rp_present *pr, const rp_pat *pat)
 {
@@ -73,8 +78,27 @@ static inline bool rp_present_may(const rp_present *pr, const rp_pat *pat)
     for (uint32_t i = 0; i < pat->nreq; i++)
         if (pr->stamp[pr->req[pat->req + i]] != pr->gen)
             return false;
+    const uint32_t *g = pr->req + pat->grp;
+    for (uint32_t i = 0; i < pat->ngrp; i++) {
+        uint32_t k = *g++;
+        bool one = false;
+        for (uint32_t j = 0; j < k && !one; j++)
+            one = pr->stamp[g[j]] == pr->gen;
+        if (!one)
+            return false;
+        g += k;
+    }
     return true;
 }
+
+/* The intent patterns (numbered intent by intent, pattern by pattern)
+ * that have a key word in the scanned line or no key, ascending, in
+ * pr's scratch (valid until the next call); returns how many.  The index
+ * must be on (pr->ix).  rp_present_may still decides each. */
+size_t rp_index_intent_candidates(rp_present *pr, const uint32_t **out);
+/* The intent and its pattern that intent pattern number n is. */
+void rp_index_intent_pattern(const rp_index *ix, uint32_t n, size_t *intent,
+                             size_t *pat);
 
 /* Is w[0..n) one of the persona's stopwords (rubric)? */
 bool rp_index_stopword(const rp_index *ix, const char *w, size_t n);

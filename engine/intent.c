@@ -126,45 +126,89 @@ void rp_intent_recognise(const rp_persona *p, const rp_text *t,
     rp_intent_recognise_ix(p, t, NULL, md, mctx, out);
 }
 
+/* Try pattern j of intent i, keeping the best hit so far in *best:
+ * returns true once the intent's search is over (a hit no negator
+ * governs). */
+static bool try_pattern(const rp_persona *p, size_t i, size_t j,
+                        const rp_text *t, const rp_present *pr,
+                        pcre2_match_data *md, pcre2_match_context *mctx,
+                        rp_hits *out, rp_hit *best, bool *have)
+{
+    const rp_intent *in = &p->intents[i];
+    if (!rp_present_may(pr, &in->patterns[j]))
+        return false;
+    rp_match m;
+    int rc = rp_pattern_match(in->patterns[j].pat, t->match.ptr, t->match.len,
+                              0, md, mctx, &m);
+    if (rc < 0)
+        out->limit_hits++;
+    if (rc != RP_MATCH_OK)
+        return false;
+    bool neg = in->negatable && rp_text_negated_at(t, m.whole.start);
+    if (*have && neg)
+        return false; /* keep the earlier negated hit */
+    best->intent = (int)i;
+    best->pat = &in->patterns[j];
+    best->m = m;
+    best->negated = neg;
+    rp_intent_src_span(t, &m.whole, &best->src_start, &best->src_end);
+    *have = true;
+    return !neg;
+}
+
+/* Intent i's search is over: add its hit unless an 'unless' pattern
+ * matches. */
+static void finish_intent(const rp_persona *p, size_t i, const rp_text *t,
+                          const rp_present *pr, pcre2_match_data *md,
+                          pcre2_match_context *mctx, rp_hits *out,
+                          const rp_hit *best)
+{
+    const rp_intent *in = &p->intents[i];
+    if (in->nunless && any_match(in->unless, in->nunless, t, pr, md, mctx, out))
+        return;
+    RP_GROW(out->v, out->cap, out->n + 1);
+    out->v[out->n++] = *best;
+}
+
 void rp_intent_recognise_ix(const rp_persona *p, const rp_text *t,
-                            const rp_present *pr, pcre2_match_data *md,
+                            rp_present *pr, pcre2_match_data *md,
                             pcre2_match_context *mctx, rp_hits *out)
 {
     out->n = 0;
     out->limit_hits = 0;
-    for (size_t i = 0; i < p->nintents; i++) {
-        const rp_intent *in = &p->intents[i];
-        rp_hit best;
-        bool have = false;
-        for (size_t j = 0; j < in->npatterns; j++) {
-            if (!rp_present_may(pr, &in->patterns[j]))
-                continue;
-            rp_match m;
-            int rc = rp_pattern_match(in->patterns[j].pat, t->match.ptr,
-                                      t->match.len, 0, md, mctx, &m);
-            if (rc < 0)
-                out->limit_hits++;
-            if (rc != RP_MATCH_OK)
-                continue;
-            bool neg = in->negatable && rp_text_negated_at(t, m.whole.start);
-            if (have && neg)
-                continue; /* keep the earlier negated hit */
-            best.intent = (int)i;
-            best.pat = &in->patterns[j];
-            best.m = m;
-            best.negated = neg;
-            rp_intent_src_span(t, &m.whole, &best.src_start, &best.src_end);
-            have = true;
-            if (!neg)
-                break;
+    rp_hit best;
+    bool have;
+    if (!pr || !pr->ix) {
+        for (size_t i = 0; i < p->nintents; i++) {
+            have = false;
+            for (size_t j = 0; j < p->intents[i].npatterns; j++)
+                if (try_pattern(p, i, j, t, NULL, md, mctx, out, &best, &have))
+                    break;
+            if (have)
+                finish_intent(p, i, t, NULL, md, mctx, out, &best);
         }
-        if (!have)
-            continue;
-        if (in->nunless &&
-            any_match(in->unless, in->nunless, t, pr, md, mctx, out))
-            continue;
-        RP_GROW(out->v, out->cap, out->n + 1);
-        out->v[out->n++] = best;
+        return;
+    }
+    /* Only the patterns with a key word in the line (or none), in the
+     * same order: the index's posting lists, not a scan of them all. */
+    const uint32_t *cand;
+    size_t nc = rp_index_intent_candidates(pr, &cand);
+    size_t c = 0;
+    while (c < nc) {
+        size_t i, j;
+        rp_index_intent_pattern(pr->ix, cand[c], &i, &j);
+        have = false;
+        bool done = false;
+        for (; c < nc; c++) {
+            size_t i2;
+            rp_index_intent_pattern(pr->ix, cand[c], &i2, &j);
+            if (i2 != i)
+                break;
+            if (!done)
+                done = try_pattern(p, i, j, t, pr, md, mctx, out, &best, &have);
+        }
+        if (have)
+            finish_intent(p, i, t, pr, md, mctx, out, &best);
     }
 }
 

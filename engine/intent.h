@@ -50,10 +50,10 @@ void rp_intent_recognise(const rp_persona *p, const rp_text *t,
                          pcre2_match_data *md, pcre2_match_context *mctx,
                          rp_hits *out);
 /* The same, trying only the patterns the rule index says may match
- * (pr from rp_present_scan of t; NULL tries every pattern).  The hits
- * are the same either way. */
+ * (pr from rp_present_scan of t, whose scratch this uses; NULL tries
+ * every pattern).  The hits are the same either way. */
 void rp_intent_recognise_ix(const rp_persona *p, const rp_text *t,
-                            const struct rp_present *pr, pcre2_match_data *md,
+                            struct rp_present *pr, pcre2_match_data *md,
                             pcre2_match_context *mctx, rp_hits *out);
 
 /* The hit for intent i, or NULL.  With live_only, a negated hit of a

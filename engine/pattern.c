@@ -742,17 +742,26 @@ static bool index_safe(const char *w, size_t n)
     return true;
 }
 
-/* Add the word tokens of a normalised phrase (all of them, or all but the
- * last for a prefix) that the index may rely on. */
+/* Add the word tokens of a normalised phrase that the index may rely on;
+ * for a prefix, its last word as that word followed by "*" (every match
+ * has a token starting with it). */
 static void req_words(wlist *out, const char *s, size_t n, bool prefix)
 {
     size_t i = 0, start, len;
     bool last;
     while (next_word(s, n, &i, &start, &len, &last)) {
-        if (prefix && last)
+        if (ends_in_punct(s + start, len) || !index_safe(s + start, len))
+            continue;
+        if (prefix && last) {
+            char w[RP_PAT_MAX_PREFIX + 2];
+            if (len == 0 || len > RP_PAT_MAX_PREFIX)
+                break;
+            memcpy(w, s + start, len);
+            w[len] = '*';
+            wl_add(out, w, len + 1);
             break;
-        if (!ends_in_punct(s + start, len) && index_safe(s + start, len))
-            wl_add(out, s + start, len);
+        }
+        wl_add(out, s + start, len);
     }
 }
 
@@ -942,8 +951,10 @@ static bool compile_wildcard(rp_pattern *p, size_t len, unsigned flags,
     p->ncaps = P.ncaps;
 
     req_node(&P, root, &req);
-    if (req.n == 0) {
-        /* No word is required: perhaps one of several is. */
+    {
+        /* Groups one word of each of which every match has (the keys of
+         * a pattern that requires no word; a filter besides for one that
+         * does). */
         rp_buf any;
         rp_buf_init(&any);
         p->nany = any_node(&P, root, &any);
@@ -1060,6 +1071,13 @@ size_t rp_pattern_required_words(const rp_pattern *p, rp_buf *out)
 }
 
 size_t rp_pattern_required_any(const rp_pattern *p, rp_buf *out)
+{
+    if (p->nreq)
+        return 0;
+    return rp_pattern_any_groups(p, out);
+}
+
+size_t rp_pattern_any_groups(const rp_pattern *p, rp_buf *out)
 {
     if (p->any_len)
         rp_buf_put(out, p->any, p->any_len);

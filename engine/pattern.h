@@ -134,9 +134,13 @@ pcre2_match_data *rp_pattern_match_data(void);
 
 /* The literal words every match must contain (each at least once), for
  * the rule index: appended to out as NUL-separated words, the count
- * returned.  Alternatives contribute nothing unless every branch shares a
- * word; optional parts and sets contribute nothing; raw regexes
- * contribute nothing.  A pattern with no required word returns 0. */
+ * returned.  A prefix element ("transition*") contributes its word
+ * followed by "*": some token of the match starts with it (prefixes of
+ * up to RP_PAT_MAX_PREFIX bytes).  Alternatives contribute nothing unless
+ * every branch shares a word; optional parts and sets contribute
+ * nothing; raw regexes contribute nothing.  A pattern with no required
+ * word returns 0. */
+#define RP_PAT_MAX_PREFIX 32
 size_t rp_pattern_required_words(const rp_pattern *p, rp_buf *out);
 
 /* For a pattern with no required word: groups of words of which every
@@ -145,5 +149,9 @@ size_t rp_pattern_required_words(const rp_pattern *p, rp_buf *out);
  * by a NUL, each group closed by an empty word; the number of groups is
  * returned (0 when there is none, or the pattern requires words). */
 size_t rp_pattern_required_any(const rp_pattern *p, rp_buf *out);
+
+/* The same groups whether or not the pattern requires words too (the
+ * index checks them as a filter). */
+size_t rp_pattern_any_groups(const rp_pattern *p, rp_buf *out);
 
 #endif

@@ -32,6 +32,9 @@ typedef struct rp_pat {
      * 0: any line), and all its required words req[req..req+nreq). */
     uint32_t key, nkey;
     uint32_t req, nreq;
+    /* And one word of each of its ngrp any-of groups, at req[grp..]:
+     * each group its size, then its word ids. */
+    uint32_t grp, ngrp;
 } rp_pat;
 
 typedef enum rp_value_kind {

@@ -190,6 +190,17 @@ static bool is_stopword(const rp_persona *p, const char *w, size_t n)
 /* Is the word w (in a space-separated list) in list? */
 static bool in_list(const char *list, const char *w, size_t n)
 {
+    char word[64];
+    if (n > 0 && n < sizeof word && !memchr(w, ' ', n)) {
+        /* libc's strstr, then the boundaries: the same answer as the
+         * split below, without walking every entry. */
+        memcpy(word, w, n);
+        word[n] = '\0';
+        for (const char *s = list; (s = strstr(s, word)) != NULL; s++)
+            if ((s == list || s[-1] == ' ') && (s[n] == ' ' || s[n] == '\0'))
+                return true;
+        return false;
+    }
     for (const char *s = list; *s;) {
         const char *e = strchr(s, ' ');
         size_t len = e ? (size_t)(e - s) : strlen(s);

@@ -933,7 +933,83 @@ void rp_text_set(rp_text *t, const char *in, size_t len, unsigned flags)
 /* Stem every word token into t->stems ("stem stem ..."); punctuation
  * tokens get an empty stem.  libstemmer returns its own buffer, which is
  * copied at once. */
+typedef struct stem_entry {
+    uint8_t wlen, slen; /* wlen 0: empty */
+    char word[RP_STEMCACHE_WORD];
+    char stem[RP_STEMCACHE_WORD];
+} stem_entry;
+
+struct rp_stemcache {
+    stem_entry slot[RP_STEMCACHE_SLOTS];
+    unsigned long hits, misses;
+};
+
+rp_stemcache *rp_stemcache_new(void)
+{
+    return xcalloc(1, sizeof(rp_stemcache));
+}
+
+void rp_stemcache_free(rp_stemcache *c)
+{
+    free(c);
+}
+
+size_t rp_stemcache_slot(const char *w, size_t n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)w[i];
+        h *= 16777619u;
+    }
+    return h % RP_STEMCACHE_SLOTS;
+}
+
+void rp_stemcache_counts(const rp_stemcache *c, unsigned long *hits,
+                         unsigned long *misses)
+{
+    *hits = c->hits;
+    *misses = c->misses;
+}
+
+/* The stem of w[0..n) into *out, *outn (pointing into c or stemmer). */
+static void stem_word(struct sb_stemmer *stemmer, rp_stemcache *c,
+                      const char *w, size_t n, const char **out, size_t *outn)
+{
+    *out = w;
+    *outn = n;
+    if (!stemmer)
+        return;
+    stem_entry *e = NULL;
+    if (c && n > 0 && n < RP_STEMCACHE_WORD) {
+        e = &c->slot[rp_stemcache_slot(w, n)];
+        if (e->wlen == n && memcmp(e->word, w, n) == 0) {
+            c->hits++;
+            *out = e->stem;
+            *outn = e->slen;
+            return;
+        }
+        c->misses++;
+    }
+    const sb_symbol *r = sb_stemmer_stem(stemmer, (const sb_symbol *)w, (int)n);
+    if (!r) /* NULL only when libstemmer is out of memory */
+        return;
+    *out = (const char *)r;
+    *outn = (size_t)sb_stemmer_length(stemmer);
+    if (e && *outn < RP_STEMCACHE_WORD) {
+        e->wlen = (uint8_t)n;
+        memcpy(e->word, w, n);
+        e->slen = (uint8_t)*outn;
+        memcpy(e->stem, r, *outn);
+    }
+}
+
 void rp_text_stem(rp_text *t, struct sb_stemmer *stemmer)
+{
+    rp_text_stem_cached(t, stemmer, NULL);
+}
+
+void rp_text_stem_cached(rp_text *t, struct sb_stemmer *stemmer,
+                         rp_stemcache *c)
 {
     rp_buf_clear(&t->stems);
     rp_buf_reserve(&t->stems, t->match.len);
@@ -945,16 +1021,9 @@ void rp_text_stem(rp_text *t, struct sb_stemmer *stemmer)
             tok->stem_len = 0;
             continue;
         }
-        const char *w = t->match.ptr + tok->start;
-        size_t n = tok->len;
-        if (stemmer) {
-            const sb_symbol *r =
-                sb_stemmer_stem(stemmer, (const sb_symbol *)w, (int)n);
-            if (r) { /* NULL only when libstemmer is out of memory */
-                w = (const char *)r;
-                n = (size_t)sb_stemmer_length(stemmer);
-            }
-        }
+        const char *w;
+        size_t n;
+        stem_word(stemmer, c, t->match.ptr + tok->start, tok->len, &w, &n);
         if (t->stems.len)
             rp_buf_putc(&t->stems, ' ');
         tok->stem_start = (uint32_t)t->stems.len;

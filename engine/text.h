@@ -115,6 +115,26 @@ void rp_text_set(rp_text *t, const char *in, size_t len, unsigned flags);
  * A NULL stemmer copies the words unchanged. */
 void rp_text_stem(rp_text *t, struct sb_stemmer *stemmer);
 
+/* A cache of word -> stem for one stemmer (a session's): direct-mapped,
+ * RP_STEMCACHE_SLOTS slots of words up to RP_STEMCACHE_WORD - 1 bytes
+ * (longer words, and words with longer stems, are stemmed every time).
+ * Allocated once; a lookup never allocates. */
+#define RP_STEMCACHE_SLOTS 1024
+#define RP_STEMCACHE_WORD  24
+typedef struct rp_stemcache rp_stemcache;
+rp_stemcache *rp_stemcache_new(void);
+void rp_stemcache_free(rp_stemcache *c);
+/* The slot of word w[0..n) (tests use it to make collisions). */
+size_t rp_stemcache_slot(const char *w, size_t n);
+/* Lookups that found the word, and that did not (tests). */
+void rp_stemcache_counts(const rp_stemcache *c, unsigned long *hits,
+                         unsigned long *misses);
+
+/* rp_text_stem, with the stems of words seen before taken from c (NULL:
+ * no cache).  The result is the same byte for byte. */
+void rp_text_stem_cached(rp_text *t, struct sb_stemmer *stemmer,
+                         rp_stemcache *c);
+
 /* Normalise a single pattern word (or short phrase) the same way, for
  * the pattern compiler: appends the space-separated tokens of w[0..n) to
  * out, without the leading and trailing space.  ("What's" -> "what is") */

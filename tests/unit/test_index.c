@@ -244,6 +244,54 @@ static const char *srcdir(void)
     return s ? s : ".";
 }
 
+/* A prefix element ("regulat*") keys its pattern: the index finds the
+ * pattern for a line with "regulations" in it and rules it out for one
+ * without, and either way agrees with PCRE2. */
+static void test_prefix_keys(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/personas/rushed-alumnus.yaml", srcdir());
+    rp_persona *p = load(path);
+    const rp_pat *pre = NULL;
+    for (size_t i = 0; i < p->nintents && !pre; i++)
+        for (size_t j = 0; j < p->intents[i].npatterns; j++)
+            if (strcmp(rp_pattern_source(p->intents[i].patterns[j].pat),
+                       "regulat*") == 0)
+                pre = &p->intents[i].patterns[j];
+    assert_non_null(pre);
+    assert_true(pre->nkey > 0);
+    static const struct {
+        const char *line;
+        bool may;
+    } cases[] = {
+        {"How do the regulations affect you?", true},
+        {"Regulatory work sounds hard", true},
+        {"so, REGULAT.", true},
+        {"What about the rules?", false},
+        {"deregulation is coming", false},
+        {"regula", false},
+    };
+    rp_text t = {0};
+    rp_present pr = {0};
+    pcre2_match_data *md = rp_pattern_match_data();
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        rp_text_set(&t, cases[k].line, strlen(cases[k].line), p->norm_flags);
+        rp_present_scan(&pr, p->index, &t);
+        bool may = rp_present_may(&pr, pre);
+        rp_match m;
+        bool hit = rp_pattern_match(pre->pat, t.match.ptr, t.match.len, 0, md,
+                                    NULL, &m) == RP_MATCH_OK;
+        if (may != cases[k].may || hit != cases[k].may)
+            fail_msg("'%s': index says %d, PCRE2 %d, expected %d",
+                     cases[k].line, may, hit, cases[k].may);
+    }
+    pcre2_match_data_free(md);
+    rp_present_free(&pr);
+    rp_text_free(&t);
+    rp_persona_free(p);
+}
+
 static void test_shipped_personas(void **state)
 {
     (void)state;
@@ -358,6 +406,7 @@ static void test_peer_workloads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_prefix_keys),
         cmocka_unit_test(test_shipped_personas),
         cmocka_unit_test(test_generated_personas),
         cmocka_unit_test(test_peer_workloads),

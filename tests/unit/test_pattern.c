@@ -569,11 +569,19 @@ static void test_catastrophic_regex_hits_limit(void **state)
 }
 
 /* Is w a token of subject (" tok tok ... ")? */
+/* Is w a token of subject (for "pre*", a token starting with "pre")? */
 static bool has_token(const char *subject, const char *w)
 {
     size_t n = strlen(w);
+    bool prefix = n > 1 && w[n - 1] == '*';
+    char buf[64];
+    if (prefix) {
+        snprintf(buf, sizeof buf, "%.*s", (int)(n - 1), w);
+        w = buf;
+        n--;
+    }
     for (const char *s = subject; (s = strstr(s, w)) != NULL; s++)
-        if (s > subject && s[-1] == ' ' && s[n] == ' ')
+        if (s > subject && s[-1] == ' ' && (prefix || s[n] == ' '))
             return true;
     return false;
 }
@@ -623,7 +631,10 @@ static void test_required_words(void **state)
     expect_required("[a (b|c)] d", "d");
     expect_required("i work in @field", "i,work,in");
     expect_required("@field", "");
-    expect_required("transition* now", "now");
+    expect_required("transition* now", "transition*,now");
+    expect_required("(fund*|investor*)", "");
+    expect_required("(fund*|fund* raising)", "fund*");
+    expect_required("follow up*", "follow,up*");
     expect_required("sorry ?", "sorry");
     expect_required("*~3 ok *", "ok");
     expect_required("(a (x|x y)|x z)", "x");
@@ -645,11 +656,12 @@ static void test_required_words_sound(void **state)
 {
     (void)state;
     static const char *const pats[] = {
-        "what do you do",   "(tell me about *|what about *)",
-        "[really] like it", "i work in @field",
-        "(a (x|x y)|x z)",  "i [am|was] here",
-        "* and *",          "(how|what) (do|did) you *",
-        "hello *~2 there",  "my transition* was",
+        "what do you do",    "(tell me about *|what about *)",
+        "[really] like it",  "i work in @field",
+        "(a (x|x y)|x z)",   "i [am|was] here",
+        "* and *",           "(how|what) (do|did) you *",
+        "hello *~2 there",   "my transition* was",
+        "transition* * was", "(fund*|investor*) round*",
     };
     static const char *const subjects[] = {
         " so , what do you do ? ",
@@ -668,6 +680,9 @@ static void test_required_words_sound(void **state)
         " hello there ",
         " hello big world there ",
         " my transitions was ",
+        " transitioning careers was ",
+        " investors round ",
+        " funding rounds ",
     };
     pcre2_match_data *md = rp_pattern_match_data();
     size_t matches = 0;
