@@ -166,8 +166,7 @@ struct rp_kwscript {
     size_t nslots; /* decompositions with cursors, NONE included */
     int max_groups;
     bool nojit;
-    void **arena;
-    size_t narena, caparena;
+    rp_arena arena; /* every string and array above */
     pcre2_code **codes;
     size_t ncodes, capcodes;
 };

@@ -46,18 +46,12 @@ typedef struct kl {
 
 static void *kalloc(rp_kwscript *k, size_t size)
 {
-    void *m = xcalloc(1, size ? size : 1);
-    RP_GROW(k->arena, k->caparena, k->narena + 1);
-    k->arena[k->narena++] = m;
-    return m;
+    return rp_arena_alloc(&k->arena, size);
 }
 
 static const char *kstrndup(rp_kwscript *k, const char *s, size_t n)
 {
-    char *m = kalloc(k, n + 1);
-    memcpy(m, s, n);
-    m[n] = '\0';
-    return m;
+    return rp_arena_strndup(&k->arena, s, n);
 }
 
 void rp_kw_free(rp_kwscript *k)
@@ -67,9 +61,7 @@ void rp_kw_free(rp_kwscript *k)
     for (size_t i = 0; i < k->ncodes; i++)
         pcre2_code_free(k->codes[i]);
     free(k->codes);
-    for (size_t i = 0; i < k->narena; i++)
-        free(k->arena[i]);
-    free(k->arena);
+    rp_arena_free(&k->arena);
     free(k);
 }
 

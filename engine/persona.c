@@ -103,18 +103,12 @@ typedef struct loader {
 
 static void *palloc(rp_persona *p, size_t size)
 {
-    void *m = xcalloc(1, size ? size : 1);
-    RP_GROW(p->arena, p->caparena, p->narena + 1);
-    p->arena[p->narena++] = m;
-    return m;
+    return rp_arena_alloc(&p->arena, size);
 }
 
 static const char *pstrndup(rp_persona *p, const char *s, size_t n)
 {
-    char *m = palloc(p, n + 1);
-    memcpy(m, s, n);
-    m[n] = '\0';
-    return m;
+    return rp_arena_strndup(&p->arena, s, n);
 }
 
 static const char *pstrdup(rp_persona *p, const char *s)
@@ -186,9 +180,7 @@ void rp_persona_free(rp_persona *p)
         rp_pattern_free(p->patterns[i]);
     free(p->patterns);
     rp_kw_free(p->keywords);
-    for (size_t i = 0; i < p->narena; i++)
-        free(p->arena[i]);
-    free(p->arena);
+    rp_arena_free(&p->arena);
     free(p->files);
     nameidx_free(&p->intent_idx);
     nameidx_free(&p->stage_idx);

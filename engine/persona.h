@@ -367,8 +367,7 @@ struct rp_persona {
     struct rp_kwscript *keywords;
     struct rp_index *index; /* built after loading (index.h) */
     /* ownership: every string and array above is in this arena */
-    void **arena;
-    size_t narena, caparena;
+    rp_arena arena;
     rp_pattern **patterns; /* every compiled pattern, for freeing */
     size_t npatterns, cappatterns;
     const char **files; /* every file read, in order */

@@ -291,3 +291,28 @@ size_t rp_utf8_encode(uint32_t cp, char *out)
     out[3] = (char)(0x80 | (cp & 0x3f));
     return 4;
 }
+
+void *rp_arena_alloc(rp_arena *a, size_t size)
+{
+    void *m = xcalloc(1, size ? size : 1);
+    RP_GROW(a->blocks, a->cap, a->n + 1);
+    a->blocks[a->n++] = m;
+    return m;
+}
+
+char *rp_arena_strndup(rp_arena *a, const char *s, size_t n)
+{
+    char *m = rp_arena_alloc(a, n + 1);
+    memcpy(m, s, n);
+    m[n] = '\0';
+    return m;
+}
+
+void rp_arena_free(rp_arena *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->blocks[i]);
+    free(a->blocks);
+    a->blocks = NULL;
+    a->n = a->cap = 0;
+}

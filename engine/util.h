@@ -75,4 +75,16 @@ uint32_t rp_utf8_decode(const unsigned char *s, size_t len);
 /* Encode cp as UTF-8 into out (4 bytes room); returns the length. */
 size_t rp_utf8_encode(uint32_t cp, char *out);
 
+/* An arena: every block allocated from it is freed together by
+ * rp_arena_free (the arena itself is not freed: it lives in its owner).
+ * Blocks are zeroed; a failed allocation aborts, like xmalloc. */
+typedef struct rp_arena {
+    void **blocks;
+    size_t n, cap;
+} rp_arena;
+void *rp_arena_alloc(rp_arena *a, size_t size);
+/* A NUL-terminated copy of s[0..n), owned by the arena. */
+char *rp_arena_strndup(rp_arena *a, const char *s, size_t n);
+void rp_arena_free(rp_arena *a);
+
 #endif
